@@ -1,0 +1,104 @@
+"""Checks on the links a mail carries."""
+
+from __future__ import annotations
+
+import re
+
+from ..domains import is_ip, registrable_domain
+from ..evidence import Evidence
+from ..lists import in_list, tld_is_suspicious
+from ..lookalike import find_lookalike
+from ..models import Link
+from . import Hit, check
+
+_HOST_IN_TEXT_RE = re.compile(r"(?i)(?:https?://)?((?:[a-z0-9-]+\.)+[a-z]{2,})(?:[/:?#]|\s|$)")
+
+
+def clickable(ev: Evidence) -> list[Link]:
+    """Links a reader can click (images and frames are loaded, not clicked)."""
+    return [link for link in ev.links if link.source in ("href", "text", "form")]
+
+
+@check("LINK_BRAND_IN_FOREIGN_DOMAIN", "links")
+def link_brand_in_foreign_domain(ev: Evidence) -> Hit | None:
+    """A brand's name placed in a host of someone else's domain (``www.eki-net-member.revapec.cn``)."""
+    for link in clickable(ev):
+        found = ev.brand_index.in_host(link.host)
+        if found:
+            brand, token = found[0]
+            return Hit(evidence=[f"url: {link.url}", f"token: {token}", f"registrable: {link.registrable_domain}"],
+                       params={"host": link.host, "token": token, "domain": link.registrable_domain or link.host,
+                               "brand": brand.name, "official": ", ".join(brand.official_domains) or "-"})
+    return None
+
+
+@check("LINK_LOOKALIKE_DOMAIN", "links")
+def link_lookalike_domain(ev: Evidence) -> Hit | None:
+    for link in clickable(ev):
+        look = find_lookalike(link.registrable_domain, ev.brand_index)
+        if look:
+            return Hit(evidence=[f"url: {link.url}", f"imitates: {look.official} ({look.kind})"],
+                       params={"domain": link.registrable_domain, "official": look.official,
+                               "brand": look.brand.name, "kind": look.kind})
+    return None
+
+
+@check("ANCHOR_TEXT_URL_MISMATCH", "links")
+def anchor_text_url_mismatch(ev: Evidence) -> Hit | None:
+    """The link text shows one address and the link goes to another."""
+    for link in ev.links:
+        if link.source != "href" or not link.text:
+            continue
+        m = _HOST_IN_TEXT_RE.search(link.text)
+        if not m:
+            continue
+        shown = registrable_domain(m.group(1))
+        if shown and link.registrable_domain and shown != link.registrable_domain:
+            return Hit(evidence=[f"text: {link.text[:120]}", f"href: {link.url}"],
+                       params={"shown": shown, "actual": link.registrable_domain})
+    return None
+
+
+@check("LINK_IP_LITERAL", "links")
+def link_ip_literal(ev: Evidence) -> Hit | None:
+    for link in clickable(ev):
+        if is_ip(link.host):
+            return Hit(evidence=[f"url: {link.url}"], params={"url": link.url, "host": link.host})
+    return None
+
+
+@check("LINK_SHORTENER", "links")
+def link_shortener(ev: Evidence) -> Hit | None:
+    """A URL shortener hides where the link goes."""
+    for link in clickable(ev):
+        if in_list("url_shorteners", link.host):
+            return Hit(evidence=[f"url: {link.url}"], params={"host": link.host})
+    return None
+
+
+@check("LINK_SUSPICIOUS_TLD", "links")
+def link_suspicious_tld(ev: Evidence) -> Hit | None:
+    hosts = sorted({link.host for link in clickable(ev) if tld_is_suspicious(link.host)})
+    if not hosts:
+        return None
+    return Hit(evidence=[f"host: {h}" for h in hosts[:5]], params={"hosts": ", ".join(hosts[:3])})
+
+
+@check("BRAND_CLAIM_FOREIGN_LINKS", "links")
+def brand_claim_foreign_links(ev: Evidence) -> Hit | None:
+    """The mail claims a brand, and none of its links go to that brand's domains."""
+    claims = [*ev.brands_in_name, *ev.brands_in_subject]
+    links = [link for link in clickable(ev) if link.registrable_domain or is_ip(link.host)]
+    if not claims or not links:
+        return None
+    brand = claims[0].brand
+    if not brand.official_domains:
+        return None
+    if ev.from_addr and ev.brand_index.is_official(brand, ev.from_addr.registrable_domain):
+        return None  # the brand's own mail may route links through its mail provider
+    if any(ev.brand_index.is_official(brand, link.registrable_domain) for link in links):
+        return None
+    foreign = sorted({link.registrable_domain or link.host for link in links})
+    return Hit(evidence=[f"brand: {brand.name}", *(f"link domain: {d}" for d in foreign[:5])],
+               params={"brand": brand.name, "domains": ", ".join(foreign[:3]),
+                       "official": ", ".join(brand.official_domains)})

@@ -1,0 +1,137 @@
+"""Checks on who the mail says it is from."""
+
+from __future__ import annotations
+
+import re
+
+from ..brands import Brand
+from ..evidence import Evidence
+from ..lists import in_list
+from ..lookalike import find_lookalike
+from . import Hit, check
+
+# Words that say "an organisation wrote this" in a display name.
+_COMPANY_RE = re.compile(
+    r"(株式会社|\(株\)|㈱|有限会社|銀行|カード|事務局|サポート|センター|カスタマー|運営|公式|"
+    r"\b(?:inc|ltd|llc|corp|co|gmbh|bank|support|service|services|team|security|billing|"
+    r"helpdesk|help desk|customer care|administrator|admin|account|accounts|ltda|s\.a)\b\.?)",
+    re.IGNORECASE,
+)
+
+
+def _officials(brand: Brand) -> str:
+    return ", ".join(brand.official_domains) or "-"
+
+
+def _brand_mismatch(ev: Evidence, where: str) -> Hit | None:
+    sender = ev.from_addr
+    if sender is None:
+        return None
+    hits = ev.brands_in_name if where == "name" else ev.brands_in_subject
+    if where == "subject" and ev.brands_in_name:
+        return None  # the display-name check speaks for it
+    for hit in hits:
+        brand = hit.brand
+        if not brand.official_domains or ev.brand_index.is_official(brand, sender.registrable_domain):
+            continue
+        shown = sender.display_name_raw if where == "name" else ev.subject
+        return Hit(
+            evidence=[f"{where}: {shown}", f"from: {sender.address or '(none)'}",
+                      f"official: {_officials(brand)}"],
+            params={"brand": brand.name, "brand_en": brand.name_en, "domain": sender.domain or "(none)",
+                    "official": _officials(brand), "name": shown},
+            confidence=0.6 if hit.weak else 1.0,
+        )
+    return None
+
+
+@check("DISPLAY_NAME_BRAND_MISMATCH", "sender")
+def display_name_brand_mismatch(ev: Evidence) -> Hit | None:
+    """The display name names a brand; the address is not on that brand's domains."""
+    return _brand_mismatch(ev, "name")
+
+
+@check("SUBJECT_BRAND_MISMATCH", "sender")
+def subject_brand_mismatch(ev: Evidence) -> Hit | None:
+    """The subject names a brand (the display name does not); the sender is not the brand."""
+    return _brand_mismatch(ev, "subject")
+
+
+@check("SENDER_LOOKALIKE_DOMAIN", "sender")
+def sender_lookalike_domain(ev: Evidence) -> Hit | None:
+    sender = ev.from_addr
+    if sender is None or not sender.registrable_domain:
+        return None
+    look = find_lookalike(sender.registrable_domain, ev.brand_index)
+    if look is None:
+        return None
+    return Hit(evidence=[f"from: {sender.address}", f"imitates: {look.official} ({look.kind})"],
+               params={"domain": sender.registrable_domain, "official": look.official,
+                       "brand": look.brand.name, "brand_en": look.brand.name_en, "kind": look.kind})
+
+
+def _domain_mismatch(ev: Evidence, other: str, label: str) -> Hit | None:
+    sender = ev.from_addr
+    if sender is None or not sender.registrable_domain or not other:
+        return None
+    if other == sender.registrable_domain:
+        return None
+    return Hit(evidence=[f"from: {sender.registrable_domain}", f"{label}: {other}"],
+               params={"from": sender.registrable_domain, "other": other})
+
+
+@check("REPLY_TO_DOMAIN_MISMATCH", "sender")
+def reply_to_domain_mismatch(ev: Evidence) -> Hit | None:
+    """Replies go to another organisation than the one the mail is from."""
+    if ev.list_info is not None:
+        return None  # lists set Reply-To to themselves or to the original sender
+    for addr in ev.reply_to:
+        if addr.registrable_domain:
+            return _domain_mismatch(ev, addr.registrable_domain, "reply-to")
+    return None
+
+
+@check("RETURN_PATH_DOMAIN_MISMATCH", "sender")
+def return_path_domain_mismatch(ev: Evidence) -> Hit | None:
+    if ev.list_info is not None or ev.return_path is None:
+        return None
+    return _domain_mismatch(ev, ev.return_path.registrable_domain, "return-path")
+
+
+@check("MESSAGE_ID_DOMAIN_MISMATCH", "sender")
+def message_id_domain_mismatch(ev: Evidence) -> Hit | None:
+    from ..domains import registrable_domain
+
+    if ev.list_info is not None:
+        return None
+    return _domain_mismatch(ev, registrable_domain(ev.message_id_domain), "message-id")
+
+
+@check("FREEMAIL_CLAIMS_COMPANY", "sender")
+def freemail_claims_company(ev: Evidence) -> Hit | None:
+    """A free-mail account presents itself as a company or a brand."""
+    sender = ev.from_addr
+    if sender is None or not sender.domain:
+        return None
+    if not (in_list("free_email_providers", sender.domain)
+            or in_list("japanese_free_email_providers", sender.domain)):
+        return None
+    claim = ev.brands_in_name[0].brand.name if ev.brands_in_name else ""
+    if not claim:
+        m = _COMPANY_RE.search(sender.display_name_raw)
+        claim = m.group(0) if m else ""
+    if not claim:
+        return None
+    return Hit(evidence=[f"display name: {sender.display_name_raw}", f"free-mail domain: {sender.domain}"],
+               params={"name": sender.display_name_raw, "claim": claim, "domain": sender.domain})
+
+
+@check("INVISIBLE_CHARACTERS", "sender")
+def invisible_characters(ev: Evidence) -> Hit | None:
+    """Zero-width or invisible characters in the subject or display name, used to slip
+    brand names past filters (``【メルカ\u2064リ】``)."""
+    total = ev.invisible_in_subject + ev.invisible_in_name
+    if total == 0:
+        return None
+    return Hit(evidence=[f"subject: {ev.invisible_in_subject}", f"display name: {ev.invisible_in_name}"],
+               params={"count": str(total)})

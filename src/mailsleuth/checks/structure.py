@@ -1,0 +1,51 @@
+"""Checks on the form of the message: filter stamps, forms, hidden text, unreadable parts."""
+
+from __future__ import annotations
+
+from ..evidence import Evidence
+from . import Hit, check
+
+
+@check("SPAM_STAMP", "structure")
+def spam_stamp(ev: Evidence) -> Hit | None:
+    """A spam filter on the way already marked the mail (``[spam]``, ``X-Spam-Flag: YES``)."""
+    if not ev.stamps.any:
+        return None
+    found = [*ev.stamps.subject_stamps, *ev.stamps.headers]
+    return Hit(evidence=found, params={"stamps": ", ".join(found[:3])})
+
+
+@check("HTML_FORM", "structure")
+def html_form(ev: Evidence) -> Hit | None:
+    """The mail (or an HTML attachment) holds a form that asks for input."""
+    if not ev.forms:
+        return None
+    targets = [f or "(same page)" for f in ev.forms]
+    return Hit(evidence=[f"form action: {t}" for t in targets[:3]], params={"action": targets[0]})
+
+
+@check("HIDDEN_TEXT", "structure")
+def hidden_text(ev: Evidence) -> Hit | None:
+    """Text styled to be invisible, padding the mail for filters."""
+    hidden = " ".join(h.hidden_text for h in ev.html if h.hidden_text).strip()
+    if len(hidden) < 40:
+        return None
+    return Hit(evidence=[f"hidden text: {hidden[:120]}"], params={"chars": str(len(hidden))})
+
+
+@check("STRUCTURE_UNREADABLE", "structure")
+def structure_unreadable(ev: Evidence) -> Hit | None:
+    """Parts of the message could not be read; what could be read was analysed."""
+    if not ev.warnings:
+        return None
+    return Hit(evidence=ev.warnings[:5], params={"count": str(len(ev.warnings))}, confidence=0.5)
+
+
+@check("STRUCTURE_NOT_EMAIL", "structure")
+def structure_not_email(ev: Evidence) -> Hit | None:
+    """The input has none of the headers a mail has."""
+    names = {name.lower() for name, _ in ev.message.headers}
+    if names & {"from", "received", "subject", "date", "message-id", "to"}:
+        return None
+    return Hit(evidence=[f"header lines: {len(ev.message.headers)}", f"bytes: {ev.message.size}"],
+               params={"size": str(ev.message.size)})

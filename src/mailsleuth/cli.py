@@ -1,0 +1,152 @@
+"""``mailsleuth`` command line.
+
+Exit status of ``mailsleuth analyze`` (the worst over all messages):
+  0 clean, 1 suspicious or spam, 2 phishing,
+  3 an input could not be read (missing file, directory without mail, I/O error),
+  4 wrong usage (bad option),
+  5 internal error while analysing a message (a bug: please report it with the message).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import locale
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from . import __version__
+from .analyze import analyze
+from .report import Report
+
+EXIT = {"clean": 0, "suspicious": 1, "spam": 1, "phishing": 2}
+EXIT_UNREADABLE = 3
+EXIT_USAGE = 4
+EXIT_INTERNAL = 5
+MAX_INPUT = 64 * 1024 * 1024  # bytes read from one file; more is cut with a warning
+MAIL_SUFFIXES = {".eml", ".msg", ".txt", ".mail", ""}
+
+
+def default_lang() -> str:
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
+        value = os.environ.get(var, "")
+        if value:
+            return "ja" if value.lower().startswith("ja") else "en"
+    loc = locale.getlocale()[0] or ""
+    return "ja" if loc.lower().startswith("ja") else "en"
+
+
+def iter_inputs(paths: list[str]) -> Iterator[tuple[str, bytes | None, str]]:
+    """(name, data or None, error) for every file named or found under a directory."""
+    for name in paths:
+        if name == "-":
+            yield "-", sys.stdin.buffer.read(MAX_INPUT + 1), ""
+            continue
+        p = Path(name)
+        if p.is_dir():
+            files = sorted(f for f in p.rglob("*") if f.is_file() and not f.name.startswith("."))
+            if not files:
+                yield name, None, "directory holds no files"
+            for f in files:
+                yield from _read(f)
+        else:
+            yield from _read(p)
+
+
+def _read(p: Path) -> Iterator[tuple[str, bytes | None, str]]:
+    try:
+        with p.open("rb") as fh:
+            yield str(p), fh.read(MAX_INPUT + 1), ""
+    except OSError as exc:
+        yield str(p), None, exc.strerror or str(exc)
+
+
+def _analyze(data: bytes) -> Report:
+    report = analyze(data[:MAX_INPUT])
+    if len(data) > MAX_INPUT:
+        report.warnings.append(f"input larger than {MAX_INPUT} bytes: only the first {MAX_INPUT} were read")
+    return report
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    console = Console(highlight=False, soft_wrap=False, no_color=args.no_color or None)
+    worst = 0
+    failed = internal = False
+    first = True
+    for name, data, error in iter_inputs(args.paths):
+        if data is None:
+            failed = True
+            print(f"mailsleuth: {name}: {error}", file=sys.stderr)
+            if args.format == "jsonl":
+                print(json.dumps({"path": name, "error": error}, ensure_ascii=False))
+            continue
+        try:
+            report = _analyze(data)
+        except Exception as exc:  # a bug must not stop a batch; say which input triggered it
+            internal = True
+            print(f"mailsleuth: {name}: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+            if args.format == "jsonl":
+                print(json.dumps({"path": name, "error": f"internal error: {type(exc).__name__}"}))
+            continue
+        worst = max(worst, EXIT[report.verdict])
+        if args.format == "json":
+            out = report.to_dict()
+            if len(args.paths) > 1 or Path(args.paths[0]).is_dir():
+                out = {"path": name, **out}
+            print(json.dumps(out, ensure_ascii=False, indent=2))
+        elif args.format == "jsonl":
+            print(json.dumps({"path": name, **report.to_dict()}, ensure_ascii=False))
+        else:
+            from .render_text import render
+
+            if not first:
+                console.rule()
+            render(report, console, args.lang, name if name != "-" else None)
+        first = False
+    if internal:
+        return EXIT_INTERNAL
+    return EXIT_UNREADABLE if failed else worst
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mailsleuth",
+        description="Tell whether a mail is phishing, explain why, and say what to do.",
+        epilog="Exit status: 0 clean, 1 suspicious or spam, 2 phishing, 3 unreadable input, 4 usage error, 5 internal error.",
+    )
+    parser.add_argument("--version", action="version", version=f"mailsleuth {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    a = sub.add_parser("analyze", help="analyse mail files, directories (recursively) or - for stdin",
+                       description="Analyse raw mail (.eml) files. Directories are read recursively; "
+                                   "- reads one message from standard input.")
+    a.add_argument("paths", nargs="+", metavar="PATH")
+    a.add_argument("--format", choices=("text", "json", "jsonl"), default="text",
+                   help="text (default): terminal report; json: one object per message; "
+                        "jsonl: one line per message with its path")
+    a.add_argument("--lang", choices=("ja", "en"), default=default_lang(),
+                   help="language of explanations and advice (default: from the locale)")
+    a.add_argument("--no-color", action="store_true", help="plain text without colour")
+    a.set_defaults(func=cmd_analyze)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return EXIT_USAGE if exc.code not in (0, None) else 0
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,174 @@
+"""Facts about one parsed message, with no judgement: who it claims to be from, the route it
+took, where it came from, the links it carries, the text it says, and the brands it names.
+
+Checks read an ``Evidence``; they never look at the raw message again.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from .brands import BrandHit, BrandIndex
+from .domains import normalize_host, registrable_domain
+from .geo import Country, CountryLookup
+from .listmail import ListInfo, detect_list, strip_list_tag, strip_via
+from .mime import parse_addresses
+from .models import Address, Hop, Link, ParsedMessage
+from .phrases import PhraseHit, find_phrases
+from .normalize import count_invisible, fold, show
+from .origin import find_origin
+from .received import parse_received
+from .stamps import Stamps, find_stamps
+from .urls import HtmlContent, dedupe, links_in_text, parse_html
+
+MAX_TEXT = 200_000  # characters of body text that content checks read
+_MSGID_RE = re.compile(r"<?[^<>@\s]*@([^<>@\s]+?)>?\s*$")
+
+
+@dataclass(slots=True)
+class Evidence:
+    message: ParsedMessage
+    subject_raw: str  # decoded subject as it came
+    subject: str  # without spam stamps and list tag, invisible characters removed
+    stamps: Stamps
+    list_tag: str
+    from_addr: Address | None  # the analysed sender (the original one for list mail)
+    header_from: Address | None  # the From header as it came
+    sender: Address | None
+    reply_to: list[Address]
+    return_path: Address | None
+    message_id: str
+    message_id_domain: str
+    hops: list[Hop]
+    origin_index: int | None
+    origin_country: Country | None
+    links: list[Link]  # links of the message itself
+    list_links: list[Link]  # links that belong to the relaying mailing list
+    text: str  # visible body text (plain parts, else text of HTML parts)
+    html: list[HtmlContent]
+    list_info: ListInfo | None
+    invisible_in_subject: int
+    invisible_in_name: int
+    brand_index: BrandIndex
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def origin(self) -> Hop | None:
+        return self.hops[self.origin_index] if self.origin_index is not None else None
+
+    @cached_property
+    def text_folded(self) -> str:
+        return fold(self.subject + "\n" + self.text[:MAX_TEXT])
+
+    @cached_property
+    def brands_in_name(self) -> list[BrandHit]:
+        name = self.from_addr.display_name_raw if self.from_addr else ""
+        return self.brand_index.find(name, allow_weak=True) if name else []
+
+    @cached_property
+    def brands_in_subject(self) -> list[BrandHit]:
+        return self.brand_index.find(self.subject, allow_weak=True) if self.subject else []
+
+    @cached_property
+    def brands_in_body(self) -> list[BrandHit]:
+        return self.brand_index.find(self.text[:MAX_TEXT])
+
+    @cached_property
+    def phrases(self) -> dict[str, list[PhraseHit]]:
+        return find_phrases(self.text_folded)
+
+    @cached_property
+    def subject_phrases(self) -> dict[str, list[PhraseHit]]:
+        return find_phrases(fold(self.subject))
+
+    @cached_property
+    def forms(self) -> list[str]:
+        return [action for h in self.html for action in h.forms]
+
+
+def make_address(display: str, addr: str) -> Address:
+    addr = addr.strip().strip("<>").lower()
+    domain = normalize_host(addr.rsplit("@", 1)[1]) if "@" in addr else ""
+    shown = show(display)
+    return Address(display_name=fold(display), display_name_raw=shown, address=addr, domain=domain,
+                   registrable_domain=registrable_domain(domain) if domain else "")
+
+
+def _addresses(msg: ParsedMessage, name: str) -> list[Address]:
+    out: list[Address] = []
+    for raw in msg.raw(name):
+        out.extend(make_address(d, a) for d, a in parse_addresses(raw))
+    return out
+
+
+def _first(msg: ParsedMessage, name: str) -> Address | None:
+    found = _addresses(msg, name)
+    return found[0] if found else None
+
+
+def _original_sender(header_from: Address | None, reply_to: list[Address],
+                     info: ListInfo | None) -> Address | None:
+    """For list mail whose From was rewritten to ``"X via List" <list@...>``, the original
+    sender is in Reply-To (Mailman's DMARC mitigation)."""
+    if header_from is None or info is None:
+        return header_from
+    name, had_via = strip_via(header_from.display_name_raw)
+    rewritten = had_via or header_from.address == info.post_address
+    if not rewritten:
+        return header_from
+    for addr in reply_to:
+        if addr.address and addr.address != info.post_address:
+            return make_address(name or addr.display_name_raw, addr.address)
+    return make_address(name, header_from.address)
+
+
+def _message_id_domain(value: str) -> str:
+    m = _MSGID_RE.search(value.strip())
+    return normalize_host(m.group(1)) if m else ""
+
+
+def gather(msg: ParsedMessage, *, brand_index: BrandIndex, countries: CountryLookup | None) -> Evidence:
+    subject_raw = msg.get("Subject") or ""
+    info = detect_list(msg.get)
+    # A list tag and a filter's stamp come in either order: "[List] [spam] ..." or the reverse.
+    subject, tag = strip_list_tag(subject_raw, info) if info else (subject_raw, "")
+    stamps = find_stamps(subject, msg.get)
+    subject = stamps.subject
+    if info and not tag:
+        subject, tag = strip_list_tag(subject, info)
+    header_from = _first(msg, "From")
+    reply_to = _addresses(msg, "Reply-To")
+    from_addr = _original_sender(header_from, reply_to, info)
+    hops = [parse_received(v) for v in msg.get_all("Received")]
+    origin_index = find_origin(hops, info)
+    origin_country = None
+    if origin_index is not None and countries is not None and hops[origin_index].ip:
+        origin_country = countries.country(hops[origin_index].ip or "")
+
+    html = [parse_html(h) for h in msg.html_parts]
+    plain = msg.text_parts
+    text = "\n".join(plain) if plain else "\n".join(h.text for h in html)
+    links: list[Link] = []
+    for part in plain:
+        links.extend(links_in_text(part))
+    for h in html:
+        links.extend(h.links)
+        links.extend(links_in_text(h.text))
+    links = dedupe(links)
+    list_links: list[Link] = []
+    if info and info.domains:
+        list_links = [link for link in links if link.registrable_domain in info.domains]
+        links = [link for link in links if link.registrable_domain not in info.domains]
+    message_id = (msg.get("Message-ID") or "").strip()
+    return Evidence(
+        message=msg, subject_raw=subject_raw, subject=show(subject), stamps=stamps, list_tag=tag,
+        from_addr=from_addr, header_from=header_from, sender=_first(msg, "Sender"), reply_to=reply_to,
+        return_path=_first(msg, "Return-Path"), message_id=message_id,
+        message_id_domain=_message_id_domain(message_id), hops=hops, origin_index=origin_index,
+        origin_country=origin_country, links=links, list_links=list_links, text=text, html=html,
+        list_info=info, invisible_in_subject=count_invisible(subject_raw),
+        invisible_in_name=sum(count_invisible(d) for raw in msg.raw("From") for d, _ in parse_addresses(raw)),
+        brand_index=brand_index, warnings=list(msg.warnings),
+    )
