@@ -126,24 +126,36 @@ def cmd_grep(pattern: str, limit: int) -> None:
 
 
 def cmd_check(show: int) -> None:
-    sys.path.insert(0, str(ROOT / "src"))
+    sys.path.append(str(ROOT / "src"))
     from mailsleuth.received import parse_received
 
     items = list(iter_corpus())
     values = [v for _, _, v in items]
     bracket_ip = re.compile(r"\[(?:IPv6:)?[0-9A-Fa-f]*[:.][0-9A-Fa-f:.]+\]")
+    failures = 0
+    for value in values:  # first pass: nothing may raise
+        try:
+            parse_received(value)
+        except Exception as exc:  # a developer check: report every kind of failure
+            failures += 1
+            print(f"EXCEPTION {type(exc).__name__}: {exc} for {value[:200]!r}")
+    print(f"{failures} exceptions")
     start = time.perf_counter()
     hops = [parse_received(v) for v in values]
     elapsed = time.perf_counter() - start
     print(f"{len(values)} values parsed in {elapsed:.3f}s = {len(values) / elapsed:,.0f} headers/s")
-    missed = [(s, n, v) for (s, n, v), h in zip(items, hops, strict=True) if h.ip is None and bracket_ip.search(v)]
+    missed = [
+        item for item, hop in zip(items, hops, strict=True) if hop.ip is None and bracket_ip.search(item[2])
+    ]
     print(f"{len(missed)} hops with no ip although the value holds a bracketed address")
     for item in missed[:show]:
         _show(*item)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="cmd", required=True)
     p_shapes = sub.add_parser("shapes")
     p_shapes.add_argument("--top", type=int, default=60)

@@ -37,18 +37,22 @@ three small steps that hold for all dialects seen in real mail:
 Values are returned as written, except: IP addresses are normalised (``IPv6:`` prefix, zone and
 port removed, IPv6 compressed and lower-cased, IPv4-mapped IPv6 turned into IPv4); a trailing
 dot is dropped from rdns; ``<>`` are dropped around ``id`` and ``for``; the date is turned into
-ISO 8601 UTC (a date without a zone is taken as UTC).  Local-login words (``from user by host
-with local``, ``from user@host``, ``mail pickup service``) are not taken as HELO names.
+ISO 8601 UTC (a date without a zone is taken as UTC; ``-08:00``, fractional seconds and common
+zone names such as ``CEST`` are understood; Courier's queue id after the date is moved to ``id``).
+Local-login words (``from user by host with local``, ``from user@host``, ``mail pickup
+service``), ``unknown`` and a from word that is just the client's own address (``from [ip]
+([ip]:port)``) are not taken as HELO names; ``claiming to be "x"`` (TIS smtpd) is.
 
 Everything is precompiled; no pattern has nested quantifiers, so the run time is linear in the
-length of the value, and ``parse_received`` never raises.
+length of the value (and only the first 16 KB of a value are read), and ``parse_received``
+never raises.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
-from datetime import UTC
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from typing import TypeAlias
@@ -59,11 +63,12 @@ __all__ = ["canonical", "is_public_ip", "parse_received"]
 
 _KEYWORDS = frozenset({"from", "by", "via", "with", "id", "for"})
 _TOKEN = re.compile(r"[()]|[^()]+")
-_HELO_WORD = re.compile(r"(?:^|\s)(?:HELO|EHLO)\b ?([^\s()]*)", re.IGNORECASE)
+_DATE_SCAN = re.compile(r"[();]")
+_HELO_WORD = re.compile(r"(?:^|\s)(?:HELO|EHLO)(?: ([^\s()]*)|$)")
 _HELO_EQ = re.compile(r"(?:^|\s)helo=([^\s()]*)", re.IGNORECASE)
 _BRACKET_IP = re.compile(r"\[(?:IPv6:)?([0-9A-Fa-f:.]{2,60}(?:%\w{1,20})?)\]", re.IGNORECASE)
 _V4_PORT = re.compile(r"(\d{1,3}(?:\.\d{1,3}){3})[.:]\d{1,5}\Z")
-_HOSTLIKE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*\Z")
+_HOSTLIKE = re.compile(r"\w[\w.-]*\Z")
 _EXIM_ID = re.compile(r"\w{6}-\w{6}-\w{2}\Z|\w{6}-\w{11}-\w{4}\Z")
 _QMAILISH_PROTO = re.compile(r"(?:E?SMTP|QMQP)[A-Z]{0,3}\Z")
 _AUTH_PROTO = re.compile(r"(?:UTF8)?(?:E?SMTP|LMTP)S?A\Z|ASMTP\Z")
@@ -71,9 +76,22 @@ _VIA_PROTO = re.compile(r"[A-Z]{0,6}(?:SMTP|HTTP|LMTP)[A-Z]{0,3}\Z")
 _AUTH_TEXT = re.compile(
     r"\bauthenticated\b|\bAUTH: |@[0-9A-Fa-f:.]{2,45} with (?:login|plain|cram-md5)\b", re.IGNORECASE
 )
-_NO_RDNS = frozenset({"unknown", "softdnserr", "unverified", "may", ""})
+_FRACTION = re.compile(r"(:\d\d)\.\d{1,9}(?!\d)")
+_TZ_COLON = re.compile(r"(\s[+-]\d\d):(\d\d)\b")
+_TZ_OFFSETS = {  # unambiguous zone names that email.utils does not know
+    "CET": "+0100", "CEST": "+0200", "MET": "+0100", "MEST": "+0200", "BST": "+0100",
+    "WET": "+0000", "WEST": "+0100", "EET": "+0200", "EEST": "+0300", "MSK": "+0300",
+    "JST": "+0900", "KST": "+0900", "HKT": "+0800", "SGT": "+0800", "AEST": "+1000",
+    "AEDT": "+1100", "NZST": "+1200", "NZDT": "+1300",
+}  # fmt: skip
+_TZ_NAME = re.compile(r"(?<=\s)(" + "|".join(_TZ_OFFSETS) + r")(?=\s|\Z)")
+_TRAILING_ID = re.compile(r" id (\S+)\Z")
+_NO_RDNS = frozenset({"unknown", "softdnserr", "unverified"})
 _MULTIWORD_PROTO = frozenset({"microsoft", "mailenable", "internet"})
 _STRIP = ",;"
+_MAX_VALUE = 16384  # longer values are junk (real ones stay under 1 KB): parse only their start
+_MAX_IP_TEXT = 80  # "IPv6:" + the longest address + a zone or port
+_PUNCT = frozenset({",", ";", ":"})
 
 # (words, comments) of one clause
 _Clause: TypeAlias = tuple[list[str], list[str]]
@@ -81,9 +99,14 @@ _Clause: TypeAlias = tuple[list[str], list[str]]
 
 def parse_received(value: str) -> Hop:
     """Parse an unfolded (or folded) ``Received:`` value; never raises."""
-    text = " ".join(value.split())
+    text = " ".join(value[:_MAX_VALUE].split())
+    if text[:1] == "[" and text[-1:] == "]" and (text[1:6].lower() == "from " or text[1:4].lower() == "by "):
+        text = text[1:-1]  # a whole value wrapped in brackets (seen in real mail)
     head, date_text = _split_date(text)
     clauses, order = _clauses(head)
+    qid = _first_word(clauses.get("id"), strip_angle=True)
+    if qid is None:
+        date_text, qid = _trailing_id(date_text)
     with_clause = clauses.get("with")
     protocol = _protocol(with_clause, clauses.get("via"))
     helo, rdns, ip = _client(clauses, order, protocol, head)
@@ -94,7 +117,7 @@ def parse_received(value: str) -> Hop:
         ip=ip,
         by=_by(clauses.get("by")),
         protocol=protocol,
-        id=_first_word(clauses.get("id"), strip_angle=True),
+        id=qid,
         for_addr=_first_word(clauses.get("for"), strip_angle=True),
         date=_date(date_text),
         auth=_is_auth(protocol, clauses),
@@ -134,66 +157,119 @@ def is_public_ip(ip: str | None) -> bool:
 
 def _split_date(text: str) -> tuple[str, str | None]:
     """Split at the last ``;`` that is not inside parentheses."""
-    end = len(text)
-    while True:
-        pos = text.rfind(";", 0, end)
+    pos = text.rfind(";")
+    if pos < 0:
+        return text, None
+    tail = text[pos + 1 :]
+    if tail.count(")") > tail.count("("):  # that ";" sits in a comment: scan for the right one
+        pos = _last_top_level_semicolon(text)
         if pos < 0:
             return text, None
         tail = text[pos + 1 :]
-        if tail.count(")") <= tail.count("("):
-            return text[:pos], tail.strip() or None
-        end = pos
+    return text[:pos], tail.strip() or None
+
+
+def _last_top_level_semicolon(text: str) -> int:
+    balance = 0  # ")" minus "(" to the right of the current position
+    for match in reversed(list(_DATE_SCAN.finditer(text))):
+        char = match.group()
+        if char == ")":
+            balance += 1
+        elif char == "(":
+            balance -= 1
+        elif balance <= 0:
+            return match.start()
+    return -1
 
 
 def _date(date_text: str | None) -> str | None:
     if date_text is None:
         return None
-    try:
-        parsed = parsedate_to_datetime(date_text)
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=UTC)
-        return parsed.astimezone(UTC).isoformat()
-    except (TypeError, ValueError, IndexError, OverflowError):
+    parsed = _parse_date(date_text)
+    if parsed is None or parsed.tzinfo is None:  # retry with fixes for real-world oddities
+        fixed = _parse_date(_normalise_date(date_text))
+        if fixed is not None and (parsed is None or fixed.tzinfo is not None):
+            parsed = fixed
+    if parsed is None:
         return date_text
+    if parsed.tzinfo is None:  # "-0000" or no zone at all
+        parsed = parsed.replace(tzinfo=UTC)
+    try:
+        return parsed.astimezone(UTC).isoformat()
+    except (OverflowError, ValueError):
+        return date_text
+
+
+def _parse_date(text: str) -> datetime | None:
+    try:
+        return parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+
+
+def _normalise_date(text: str) -> str:
+    """``11:34:00.581`` -> ``11:34:00``, ``-08:00`` -> ``-0800``, ``CEST`` -> ``+0200``, ``+0900(KST)``."""
+    text = _FRACTION.sub(r"\1", text.replace("(", " ("), count=1)
+    text = _TZ_COLON.sub(r"\1\2", text, count=1)
+    return _TZ_NAME.sub(lambda m: _TZ_OFFSETS[m.group(1)], text, count=1)
+
+
+def _trailing_id(date_text: str | None) -> tuple[str | None, str | None]:
+    """Courier writes the queue id after the date: ``; <date> id 0EFECD52.4D02EDDF.0000C65A``."""
+    if date_text is None:
+        return None, None
+    match = _TRAILING_ID.search(date_text)
+    if match is None:
+        return date_text, None
+    return date_text[: match.start()], match.group(1)
 
 
 # --- step 2: clauses ----------------------------------------------------------------------------
 
 
 def _clauses(head: str) -> tuple[dict[str, _Clause], list[str]]:
-    """Cut ``head`` into keyword clauses; ``""`` holds what comes before the first keyword."""
-    current: _Clause = ([], [])
-    clauses: dict[str, _Clause] = {"": current}
+    """Cut ``head`` into keyword clauses; ``""`` holds what comes before the first keyword.
+
+    ``order`` lists the clause keywords as met; the last one is the clause being filled.
+    """
+    clauses: dict[str, _Clause] = {"": ([], [])}
     order: list[str] = [""]
     depth = 0
     buf: list[str] = []
-    for match in _TOKEN.finditer(head):
-        tok = match.group()
+    for tok in _TOKEN.findall(head):
         if tok == "(":
             if depth:
                 buf.append(tok)
             depth += 1
         elif tok == ")":
-            if depth > 1:
-                buf.append(tok)
             if depth == 1:
-                current[1].append("".join(buf).strip())
+                clauses[order[-1]][1].append("".join(buf).strip())
                 buf = []
+            elif depth > 1:
+                buf.append(tok)
             depth = max(depth - 1, 0)
         elif depth:
             buf.append(tok)
         else:
-            for word in tok.split():
-                key = word.lower()
-                if key in _KEYWORDS and key not in clauses:
-                    current = ([], [])
-                    clauses[key] = current
-                    order.append(key)
-                else:
-                    current[0].append(word)
-    if depth and buf:
-        current[1].append("".join(buf).strip())
+            _add_words(tok, clauses, order)
+    if depth and buf:  # unclosed comment
+        clauses[order[-1]][1].append("".join(buf).strip())
     return clauses, order
+
+
+def _add_words(text: str, clauses: dict[str, _Clause], order: list[str]) -> None:
+    words = clauses[order[-1]][0]
+    for word in text.split():
+        if len(word) <= 4:  # the longest keyword is 4 letters
+            if word in _PUNCT:
+                continue
+            key = word.lower()
+            if key in _KEYWORDS and key not in clauses:
+                clauses[key] = ([], [])
+                order.append(key)
+                words = clauses[key][0]
+                continue
+        words.append(word)
 
 
 # --- step 3: fields -----------------------------------------------------------------------------
@@ -217,6 +293,8 @@ def _by(clause: _Clause | None) -> str | None:
 def _protocol(with_clause: _Clause | None, via_clause: _Clause | None) -> str | None:
     if with_clause and with_clause[0]:
         words = with_clause[0]
+        if len(words) > 2 and words[1].lower() == "encrypted":  # with CIPHER encrypted SMTP
+            words = words[2:]
         if words[0].lower() in _MULTIWORD_PROTO:
             return " ".join(words[:3]).strip(_STRIP)
         return words[0].strip(_STRIP) or None
@@ -236,37 +314,66 @@ def _client(
     clauses: dict[str, _Clause], order: list[str], protocol: str | None, head: str
 ) -> tuple[str | None, str | None, str | None]:
     """(helo, rdns, ip) of the client, from the ``from`` clause."""
-    frm = clauses.get("from")
-    if frm is not None and "by" in clauses and order.index("from") > order.index("by"):
-        frm = None  # "... by host ... from <envelope>" (XMail)
+    frm = _from_clause(clauses, order)
     if frm is None:
-        frm = _comment_from(clauses[""])
-        if frm is None:
-            return None, None, None
+        return None, None, None
     words, comments = frm
     first = words[0] if words else None
     helo_given, helo_word, ip_info = _scan_comments(comments)
     lit_ip = _ip_literal(first) if first else None
+    helo = None if _not_a_helo(words, protocol) else first
     ip: str | None = None
     rdns: str | None = None
-    helo: str | None = None if _not_a_helo(words, protocol) else first
     if ip_info is not None:
-        ip, name, post, bracketed, ident = ip_info
-        if name is not None:  # helo (rdns [ip]); "" when the name is "unknown" or an address
-            rdns = name or None
-        elif helo_word or _is_qmail(first, ident, clauses, protocol, head, bracketed):
-            rdns = _rdns_word(first, lit_ip)
-            if helo_word is False and first and first.lower() == "unknown":
-                helo = None
-        elif bracketed and ("helo=" in post.lower() or _is_exim(clauses, head) or _verified(post)):
-            rdns = _rdns_word(first, lit_ip)
+        ip = ip_info[0]
+        rdns, keep_helo = _rdns_from_form(first, lit_ip, ip_info, helo_word, clauses, protocol, head)
+        helo = helo if keep_helo else None
     elif lit_ip is not None:  # [ip] (helo=x), 1.2.3.4 by ...
         ip, helo = lit_ip, None
     else:
         ip = _extra_ip(words)
+        if ip is None and _is_exim(clauses, head):
+            helo = None  # Exim writes "from ident by host" only for local senders
+    claimed = _claimed_helo(words)
+    if claimed is not None:  # smtpd: from rdns(ip), claiming to be "helo"
+        rdns, helo = _rdns_word(first, lit_ip), claimed
     if helo_given is not None:
         helo = helo_given or None
     return helo, rdns, ip
+
+
+def _from_clause(clauses: dict[str, _Clause], order: list[str]) -> _Clause | None:
+    frm = clauses.get("from")
+    if frm is not None and "by" in clauses and order.index("from") > order.index("by"):
+        frm = None  # "... by host ... from <envelope>" (XMail)
+    return frm if frm is not None else _comment_from(clauses[""])
+
+
+def _rdns_from_form(
+    first: str | None,
+    lit_ip: str | None,
+    info: _IpInfo,
+    helo_word: bool,
+    clauses: dict[str, _Clause],
+    protocol: str | None,
+    head: str,
+) -> tuple[str | None, bool]:
+    """rdns given the shape of the address comment, and whether the from word is a HELO name."""
+    ip, name, post, bracketed, ident = info
+    if name is not None:  # helo (rdns [ip]); "" when the name is "unknown" or an address
+        return name or None, True
+    from_is_address = lit_ip == ip  # "from [ip] ([ip]:port)": the from word is no HELO name
+    if helo_word or _is_qmail(first, ident, clauses, protocol, head, bracketed):
+        return _rdns_word(first, lit_ip), not from_is_address
+    if bracketed and ("helo=" in post.lower() or _is_exim(clauses, head) or _verified(post)):
+        return _rdns_word(first, lit_ip), not from_is_address
+    return None, not from_is_address
+
+
+def _claimed_helo(words: list[str]) -> str | None:
+    if len(words) > 4 and [w.lower() for w in words[1:4]] == ["claiming", "to", "be"]:
+        return words[4].strip('"') or None
+    return None
 
 
 def _comment_from(prefix: _Clause) -> _Clause | None:
@@ -297,7 +404,7 @@ def _scan_comments(comments: list[str]) -> tuple[str | None, bool, _IpInfo | Non
             match = _HELO_EQ.search(comment)
         if match is not None:
             if helo is None:
-                helo = match.group(1)
+                helo = match.group(1) or ""  # "(HELO )": an empty HELO
             segment = comment[: match.start()]
         if info is None:
             info = _bracket_form(segment) or _bare_form(segment)
@@ -358,7 +465,7 @@ def _rdns_word(first: str | None, lit_ip: str | None) -> str | None:
 
 def _not_a_helo(words: list[str], protocol: str | None) -> bool:
     """Login names and descriptions written where a HELO name usually stands."""
-    if not words or "@" in words[0]:
+    if not words or "@" in words[0] or words[0].lower() in ("unknown", "<unknown>"):
         return True
     if protocol and protocol.lower().startswith("local"):
         return True
@@ -428,9 +535,13 @@ def _ip_object(text: str) -> _IPAddress | None:
         return None
 
 
-@lru_cache(maxsize=8192)
 def _clean_ip(text: str) -> str | None:
     """Normalised address from ``text`` (``IPv6:`` prefix, zone, port dropped), else None."""
+    return _clean_ip_cached(text) if len(text) <= _MAX_IP_TEXT else None
+
+
+@lru_cache(maxsize=4096)
+def _clean_ip_cached(text: str) -> str | None:
     if text[:5].lower() == "ipv6:":
         text = text[5:]
     text = text.split("%", 1)[0]
@@ -445,15 +556,34 @@ def _clean_ip(text: str) -> str | None:
     return str(addr)
 
 
-_NON_PUBLIC = tuple(
-    ipaddress.ip_network(net)
-    for net in (
-        "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
-        "172.16.0.0/12", "192.0.0.0/24", "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16",
-        "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
-        "::/96", "64:ff9b:1::/48", "100::/64", "2001::/23", "2001:db8::/32", "3fff::/20", "fc00::/7", "fe80::/10", "fec0::/10", "ff00::/8",
-    )
-)  # fmt: skip
+_NON_PUBLIC_NETS = (
+    "0.0.0.0/8",  # "this network"
+    "10.0.0.0/8",
+    "100.64.0.0/10",  # CGNAT
+    "127.0.0.0/8",
+    "169.254.0.0/16",
+    "172.16.0.0/12",
+    "192.0.0.0/24",
+    "192.0.2.0/24",  # TEST-NET-1
+    "192.88.99.0/24",  # 6to4 relay anycast
+    "192.168.0.0/16",
+    "198.18.0.0/15",  # benchmarking
+    "198.51.100.0/24",  # TEST-NET-2
+    "203.0.113.0/24",  # TEST-NET-3
+    "224.0.0.0/4",  # multicast
+    "240.0.0.0/4",  # reserved, broadcast
+    "::/96",  # unspecified, loopback, IPv4-compatible
+    "64:ff9b:1::/48",
+    "100::/64",  # discard
+    "2001::/23",  # IETF protocol assignments (Teredo, benchmarking, ORCHID)
+    "2001:db8::/32",  # documentation
+    "3fff::/20",  # documentation
+    "fc00::/7",  # unique local
+    "fe80::/10",  # link-local
+    "fec0::/10",  # site-local
+    "ff00::/8",  # multicast
+)
+_NON_PUBLIC = tuple(ipaddress.ip_network(net) for net in _NON_PUBLIC_NETS)
 
 
 def _is_public(addr: _IPAddress) -> bool:
