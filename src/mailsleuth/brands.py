@@ -1,0 +1,365 @@
+"""Brand names, official domains and the matcher that finds them in mail.
+
+The data lives in ``data/brands.json`` (its ``_format`` string documents every field, its
+``_sources`` list where the entries come from). :class:`BrandIndex` loads it once per process
+and answers three questions cheaply:
+
+* :meth:`BrandIndex.find` - which brands are *named* in a text (display name, subject, body).
+  The text is folded with :func:`mailsleuth.normalize.fold`; all names of all brands are
+  compiled into one trie-shaped regular expression, so a 100 KB body is scanned in one pass.
+  Latin names match on word boundaries ("DHL" not in "adhlx", "Apple" not in "pineapple");
+  Japanese names match as substrings and may be spaced out ("三 井 住 友 カード"). Weak names
+  (short or ambiguous ones such as "au", "ETC", "LINE") are only reported with ``allow_weak``,
+  which callers pass for display names and subjects, never for body text.
+* :meth:`BrandIndex.in_host` - which brands a hostname *imitates* (``eki-net`` in
+  ``www.eki-net-member.revapec.cn``), ignoring hosts on the brand's own registrable domain.
+* :meth:`BrandIndex.by_domain` / :meth:`BrandIndex.is_official` - whether a registrable domain
+  belongs to a brand.
+"""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+import json
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from publicsuffixlist import PublicSuffixList
+
+from .normalize import fold
+
+__all__ = ["Brand", "BrandHit", "BrandIndex", "registrable_domain"]
+
+# Characters that continue a Latin word: a Latin name must not touch one of these on either side.
+_WORD = "0-9a-z\u00c0-\u024f"
+_WORD_RE = re.compile(f"[{_WORD}]")
+
+
+@dataclass(frozen=True, slots=True)
+class Brand:
+    id: str
+    name: str
+    name_en: str
+    country: str
+    names: tuple[str, ...]
+    weak_names: tuple[str, ...]
+    host_tokens: tuple[str, ...]
+    official_domains: tuple[str, ...]  # registrable domains (eTLD+1), ASCII/punycode, lower-case
+    # Official carrier/ISP domains where the brand's subscribers also have mailboxes (docomo.ne.jp):
+    # a sender there is a customer at least as often as the brand itself.
+    user_mail_domains: tuple[str, ...] = ()
+    # Brand-owned free-mail domains (gmail.com, outlook.com, icloud.com): anyone can send from them,
+    # so they are not official; listed so that they are not taken for imitations either.
+    free_mail_domains: tuple[str, ...] = ()
+    # Brand-owned platforms that host third-party content or mail (tenant.sharepoint.com,
+    # amazonses.com): not official, and not imitations by their own name.
+    shared_domains: tuple[str, ...] = ()
+    jpcert_descriptions: tuple[str, ...] = ()
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BrandHit:
+    brand: Brand
+    matched: str  # the folded name that matched
+    weak: bool
+
+
+@functools.cache
+def _psl() -> PublicSuffixList:
+    return PublicSuffixList()
+
+
+def _ascii_host(host: str) -> str:
+    """Lower-case, no trailing dot, IDNA (punycode) form where the host has non-ASCII labels."""
+    host = host.strip().strip("[]").rstrip(".").lower()
+    if host.isascii():
+        return host
+    labels = []
+    for label in host.split("."):
+        if label.isascii():
+            labels.append(label)
+            continue
+        try:
+            labels.append(label.encode("idna").decode("ascii"))
+        except UnicodeError:
+            labels.append(label)
+    return ".".join(labels)
+
+
+def _unicode_label(label: str) -> str:
+    if label.startswith("xn--"):
+        try:
+            return label.encode("ascii").decode("idna")
+        except UnicodeError:
+            return label
+    return label
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def registrable_domain(host: str) -> str | None:
+    """eTLD+1 of ``host`` per the Public Suffix List (ASCII form), or None for IPs and bare suffixes."""
+    h = _ascii_host(host)
+    if not h or _is_ip(h):
+        return None
+    reg = _psl().privatesuffix(h)
+    return str(reg) if reg else None
+
+
+def _is_word_char(ch: str) -> bool:
+    return bool(_WORD_RE.fullmatch(ch))
+
+
+def _space_optional(a: str, b: str) -> bool:
+    """A space between ``a`` and ``b`` is optional when either is non-ASCII (Japanese)."""
+    return not (a.isascii() and b.isascii())
+
+
+def _canon(folded: str) -> str:
+    """Key of a folded name or match: spaces next to non-ASCII characters dropped."""
+    if " " not in folded or folded.isascii():
+        return folded
+    out = []
+    n = len(folded)
+    for i, ch in enumerate(folded):
+        if ch == " " and 0 < i < n - 1 and _space_optional(folded[i - 1], folded[i + 1]):
+            continue
+        out.append(ch)
+    return "".join(out)
+
+
+class _Node:
+    __slots__ = ("children", "terminal")
+
+    def __init__(self) -> None:
+        self.children: dict[str, _Node] = {}
+        self.terminal = False
+
+
+def _trie_pattern(keys: list[str]) -> str:
+    root = _Node()
+    for key in keys:
+        node = root
+        for ch in key:
+            node = node.children.setdefault(ch, _Node())
+        node.terminal = True
+
+    def emit(node: _Node, prev: str) -> str:
+        alts = []
+        for ch in sorted(node.children):
+            sep = " ?" if ch != " " and prev != " " and _space_optional(prev, ch) else ""
+            alts.append(sep + re.escape(ch) + emit(node.children[ch], ch))
+        if node.terminal:
+            alts.append(f"(?![{_WORD}])" if _is_word_char(prev) else "")
+        if len(alts) == 1:
+            return alts[0]
+        return "(?:" + "|".join(alts) + ")"
+
+    # Two top-level branches, each behind one cheap test, so that the scan costs a couple of
+    # checks per position instead of one per first character: Latin names only start where a
+    # word starts (and so never continue a word), the others only on one of their first chars.
+    parts = []
+    for latin in (True, False):
+        firsts = [ch for ch in sorted(root.children) if _is_word_char(ch) == latin]
+        if not firsts:
+            continue
+        body = "|".join(re.escape(ch) + emit(root.children[ch], ch) for ch in firsts)
+        charset = "".join(re.escape(ch) for ch in firsts)
+        guard = f"(?<![{_WORD}])" if latin else ""
+        parts.append(f"{guard}(?=[{charset}])(?:{body})")
+    return "|".join(parts) if parts else "(?!)"
+
+
+def _domain_entries(raw: Any) -> list[dict[str, Any]]:
+    return [e if isinstance(e, dict) else {"domain": e} for e in (raw or [])]
+
+
+class BrandIndex:
+    """All brands, with the compiled matchers. Build with :meth:`load`."""
+
+    brands: tuple[Brand, ...]
+
+    def __init__(self, brands: tuple[Brand, ...]) -> None:
+        self.brands = brands
+        self._by_id: dict[str, Brand] = {}
+        for b in brands:
+            if b.id in self._by_id:
+                raise ValueError(f"duplicate brand id {b.id!r}")
+            self._by_id[b.id] = b
+
+        # name key -> (brand, folded name, weak)
+        self._names: dict[str, tuple[Brand, str, bool]] = {}
+        for b in brands:
+            for weak, names in ((False, b.names), (True, b.weak_names)):
+                for name in names:
+                    folded = fold(name)
+                    if not folded:
+                        continue
+                    key = _canon(folded)
+                    seen = self._names.get(key)
+                    if seen is not None and seen[0].id != b.id:
+                        raise ValueError(f"name {name!r} of {b.id!r} is also a name of {seen[0].id!r}")
+                    if seen is None or (seen[2] and not weak):
+                        self._names[key] = (b, folded, weak)
+        strong = [k for k, v in self._names.items() if not v[2]]
+        self._strong_re = re.compile(_trie_pattern(strong))
+        self._all_re = re.compile(_trie_pattern(list(self._names)))
+
+        self._official: dict[str, list[Brand]] = {}
+        self._own: dict[str, set[str]] = {}  # official or free-mail domain -> ids of the brands owning it
+        self._shared: dict[str, list[Brand]] = {}
+        for b in brands:
+            for d in b.official_domains:
+                self._official.setdefault(d, []).append(b)
+            for d in (*b.official_domains, *b.free_mail_domains):
+                self._own.setdefault(d, set()).add(b.id)
+            for d in b.shared_domains:
+                self._shared.setdefault(d, []).append(b)
+        self._tokens: list[tuple[str, Brand]] = []
+        for b in brands:
+            for tok in b.host_tokens:
+                t = fold(tok)
+                if t:
+                    self._tokens.append((t, b))
+        alts = sorted({re.escape(t) for t, _ in self._tokens}, key=len, reverse=True)
+        self._token_re = re.compile("|".join(alts) if alts else "(?!)")
+        self._host_cache: dict[str, list[tuple[Brand, str]]] = {}
+
+    # ------------------------------------------------------------------ loading
+    @classmethod
+    def load(cls, path: Path | None = None) -> BrandIndex:
+        """Load ``path`` (default: the packaged ``data/brands.json``; that one is cached)."""
+        if path is None:
+            return _default_index()
+        return cls.from_json(json.loads(Path(path).read_text(encoding="utf-8")))
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> BrandIndex:
+        brands = []
+        for e in doc["brands"]:
+            official = _domain_entries(e.get("official_domains"))
+            brands.append(
+                Brand(
+                    id=str(e["id"]),
+                    name=str(e["name"]),
+                    name_en=str(e.get("name_en") or e["name"]),
+                    country=str(e["country"]),
+                    names=tuple(e.get("names") or ()),
+                    weak_names=tuple(e.get("weak_names") or ()),
+                    host_tokens=tuple(e.get("host_tokens") or ()),
+                    official_domains=tuple(_ascii_host(d["domain"]) for d in official),
+                    user_mail_domains=tuple(_ascii_host(d["domain"]) for d in official if d.get("user_mail")),
+                    free_mail_domains=tuple(
+                        _ascii_host(d["domain"]) for d in _domain_entries(e.get("free_mail_domains"))
+                    ),
+                    shared_domains=tuple(
+                        _ascii_host(d["domain"]) for d in _domain_entries(e.get("shared_domains"))
+                    ),
+                    jpcert_descriptions=tuple(e.get("jpcert_descriptions") or ()),
+                    note=e.get("note"),
+                )
+            )
+        return cls(tuple(brands))
+
+    # ------------------------------------------------------------------ queries
+    def get(self, brand_id: str) -> Brand | None:
+        return self._by_id.get(brand_id)
+
+    def find(self, text: str, *, allow_weak: bool = False) -> list[BrandHit]:
+        """Brands named in ``text`` (raw, un-folded), one hit per brand, in order of first occurrence."""
+        folded = fold(text)
+        if not folded:
+            return []
+        pattern = self._all_re if allow_weak else self._strong_re
+        hits: list[BrandHit] = []
+        seen: set[str] = set()
+        for m in pattern.finditer(folded):
+            entry = self._names.get(_canon(m.group()))
+            if entry is None:  # cannot happen: every match is a key
+                continue
+            brand, name, weak = entry
+            if brand.id in seen:
+                continue
+            seen.add(brand.id)
+            hits.append(BrandHit(brand, name, weak))
+        return hits
+
+    def in_host(self, host: str) -> list[tuple[Brand, str]]:
+        """Brands whose host_tokens appear in the labels of ``host`` (punycode decoded).
+
+        The public suffix is not searched. A host on a registrable domain that is official (or
+        free-mail) for some brand (``www.eki-net.com``, ``rakuten-card.co.jp``, ``icloud.com``) is
+        not an imitation of anything by its own name, so only its subdomain labels are searched,
+        and never for the brands that own it. Shared platforms (``tenant.sharepoint.com``) have
+        their own label skipped but their subdomain labels searched for every brand.
+        """
+        h = _ascii_host(host)
+        cached = self._host_cache.get(h)
+        if cached is not None:
+            return cached
+        result = self._in_host(h)
+        if len(self._host_cache) < 65536:
+            self._host_cache[h] = result
+        return result
+
+    def _in_host(self, h: str) -> list[tuple[Brand, str]]:
+        if not h or _is_ip(h):
+            return []
+        psl = _psl()
+        reg = psl.privatesuffix(h)
+        pub = psl.publicsuffix(h)
+        if not reg or not pub:
+            return []
+        labels = h.split(".")
+        n_pub = pub.count(".") + 1
+        owners = self._own.get(reg, set())
+        # on an official or shared domain, the registrable label itself is the brand's own name
+        n_skip = n_pub + 1 if owners or reg in self._shared else n_pub
+        searched = labels[:-n_skip]
+        text = ".".join(fold(_unicode_label(lab)) for lab in searched)
+        if not text or not self._token_re.search(text):
+            return []
+        found: list[tuple[int, Brand, str]] = []
+        done: set[str] = set()
+        for tok, brand in self._tokens:
+            if brand.id in owners or brand.id in done:
+                continue
+            pos = text.find(tok)
+            if pos >= 0:
+                done.add(brand.id)
+                found.append((pos, brand, tok))
+        found.sort(key=lambda t: t[0])
+        return [(b, tok) for _, b, tok in found]
+
+    def _lookup(self, domain: str, table: dict[str, list[Brand]]) -> list[Brand]:
+        d = _ascii_host(domain)
+        owners = table.get(d)
+        if owners is None:
+            reg = registrable_domain(d)
+            owners = table.get(reg) if reg and reg != d else None
+        return owners or []
+
+    def by_domain(self, registrable_domain: str) -> Brand | None:
+        """The brand that owns this official registrable domain (a full host is reduced to it)."""
+        owners = self._lookup(registrable_domain, self._official)
+        return owners[0] if owners else None
+
+    def is_official(self, brand: Brand, registrable_domain: str) -> bool:
+        return any(b.id == brand.id for b in self._lookup(registrable_domain, self._official))
+
+
+@functools.cache
+def _default_index() -> BrandIndex:
+    ref = resources.files("mailsleuth").joinpath("data", "brands.json")
+    return BrandIndex.from_json(json.loads(ref.read_text(encoding="utf-8")))
