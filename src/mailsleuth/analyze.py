@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import re
 
 from .advice import advice_for
 from .brands import BrandIndex
@@ -13,6 +13,8 @@ from .mime import parse_message
 from .models import Finding
 from .report import BrandRef, Report
 from .scoring import Scores, default_scores, evaluate, explain, load_scores, verdict_for
+
+_ID_RE = re.compile(r"[A-Z][A-Z0-9_]+")
 
 
 def run_checks(ev: Evidence, scores: Scores) -> list[Finding]:
@@ -31,8 +33,9 @@ def run_checks(ev: Evidence, scores: Scores) -> list[Finding]:
     fired = set(hits)
     for comp in scores.composites:
         if evaluate(comp.expr, fired):
+            members = [cid for cid in _ID_RE.findall(comp.expr) if cid in fired]
             findings.append(Finding(id=comp.id, group=comp.group, score=comp.weight,
-                                    explanation=explain(scores, comp.id, {}), evidence=[comp.expr]))
+                                    explanation=explain(scores, comp.id, {}), evidence=members))
             fired.add(comp.id)
     findings.sort(key=lambda f: -f.score)
     return findings
@@ -40,7 +43,7 @@ def run_checks(ev: Evidence, scores: Scores) -> list[Finding]:
 
 def pick_brand(ev: Evidence) -> BrandRef | None:
     """The brand the mail claims to be (impersonated unless it comes from its domains)."""
-    candidates = [h.brand for h in (*ev.brands_in_name, *ev.brands_in_subject)]
+    candidates = [h.brand for h in (*ev.brand_claims, *ev.subject_leads_with)]
     for link in ev.links:
         candidates.extend(b for b, _ in ev.brand_index.in_host(link.host))
     sender_dom = ev.from_addr.registrable_domain if ev.from_addr else ""

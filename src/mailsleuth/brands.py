@@ -335,7 +335,7 @@ class BrandIndex:
         for tok, brand in self._tokens:
             if brand.id in owners or brand.id in done:
                 continue
-            pos = text.find(tok)
+            pos = _token_at_boundary(text, tok)
             if pos >= 0:
                 done.add(brand.id)
                 found.append((pos, brand, tok))
@@ -357,6 +357,25 @@ class BrandIndex:
 
     def is_official(self, brand: Brand, registrable_domain: str) -> bool:
         return any(b.id == brand.id for b in self._lookup(registrable_domain, self._official))
+
+
+def _is_boundary(ch: str) -> bool:
+    return ch in ".-_" or ch.isdigit()
+
+
+def _token_at_boundary(text: str, tok: str) -> int:
+    """Position of ``tok`` in ``text`` where it stands as a word of the host name: delimited by
+    dots, hyphens or digits on both sides (``eki-net-member``), or on one side for tokens of six
+    or more characters (``amazonsecurity``). ``applecore`` and ``shagmail`` are other words."""
+    start = text.find(tok)
+    while start >= 0:
+        end = start + len(tok)
+        before = start == 0 or _is_boundary(text[start - 1])
+        after = end == len(text) or _is_boundary(text[end])
+        if (before and after) or (len(tok) >= 6 and (before or after)):
+            return start
+        start = text.find(tok, start + 1)
+    return -1
 
 
 @functools.cache

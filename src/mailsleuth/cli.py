@@ -77,6 +77,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     worst = 0
     failed = internal = False
     first = True
+    many = len(args.paths) > 1 or any(Path(p).is_dir() for p in args.paths)
     for name, data, error in iter_inputs(args.paths):
         if data is None:
             failed = True
@@ -95,7 +96,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         worst = max(worst, EXIT[report.verdict])
         if args.format == "json":
             out = report.to_dict()
-            if len(args.paths) > 1 or Path(args.paths[0]).is_dir():
+            if many:
                 out = {"path": name, **out}
             print(json.dumps(out, ensure_ascii=False, indent=2))
         elif args.format == "jsonl":
@@ -105,7 +106,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
             if not first:
                 console.rule()
-            render(report, console, args.lang, name if name != "-" else None)
+            render(report, console, args.lang, name if many else None)
         first = False
     if internal:
         return EXIT_INTERNAL
@@ -116,7 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mailsleuth",
         description="Tell whether a mail is phishing, explain why, and say what to do.",
-        epilog="Exit status: 0 clean, 1 suspicious or spam, 2 phishing, 3 unreadable input, 4 usage error, 5 internal error.",
+        epilog="Exit status: 0 clean, 1 suspicious or spam, 2 phishing, 3 unreadable input, "
+        "4 usage error, 5 internal error.",
     )
     parser.add_argument("--version", action="version", version=f"mailsleuth {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)

@@ -8,6 +8,7 @@ Private suffixes (``blogspot.com``, ``github.io`` ...) count as public suffixes:
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import re
 from functools import cache, lru_cache
@@ -40,10 +41,8 @@ def normalize_host(host: str) -> str:
     # Full-width dots and letters (IDN look-alikes) are folded the way browsers do (UTS #46).
     host = host.replace("。", ".").replace("．", ".").replace("｡", ".")
     if "xn--" in host:
-        try:
+        with contextlib.suppress(UnicodeError, ValueError):
             host = host.encode("ascii").decode("idna")
-        except (UnicodeError, ValueError):
-            pass
     return host
 
 

@@ -16,18 +16,23 @@ from .geo import Country, CountryLookup
 from .listmail import ListInfo, detect_list, strip_list_tag, strip_via
 from .mime import parse_addresses
 from .models import Address, Hop, Link, ParsedMessage
-from .phrases import PhraseHit, find_phrases
 from .normalize import count_invisible, fold, show
 from .origin import find_origin
+from .phrases import PhraseHit, find_phrases
 from .received import parse_received
 from .stamps import Stamps, find_stamps
-from .urls import HtmlContent, dedupe, links_in_text, parse_html
+from .urls import Form, HtmlContent, dedupe, links_in_text, parse_html
 
 MAX_TEXT = 200_000  # characters of body text that content checks read
+_REPLY_RE = re.compile(r"(?i)^\s*(?:re|fwd?|aw|sv|tr)\s*[:：]")
+_OPEN = "【[「『<(〔（《≪〈"
+_CLOSE = "】]」』>)〕）》≫〉"
+_WORDY_RE = re.compile(r"\w")  # anything but punctuation before the brand means it is not the start
+_PRESSURE = ("account_threat", "credential_lure", "payment_lure", "urgency")
 _MSGID_RE = re.compile(r"<?[^<>@\s]*@([^<>@\s]+?)>?\s*$")
 
 
-@dataclass(slots=True)
+@dataclass
 class Evidence:
     message: ParsedMessage
     subject_raw: str  # decoded subject as it came
@@ -72,6 +77,44 @@ class Evidence:
         return self.brand_index.find(self.subject, allow_weak=True) if self.subject else []
 
     @cached_property
+    def subject_claims(self) -> list[BrandHit]:
+        """Brands the subject presents the mail as coming from - not every brand it mentions.
+
+        A claim is a brand in brackets (``【えきねっと】``, ``[Amazon]``) or a brand next to account,
+        login or payment pressure. "Apple Sauced...again" on a mailing list discusses a brand;
+        it does not claim to be one (see ``subject_leads_with``)."""
+        return [hit for hit, strong in self._subject_brands if strong]
+
+    @cached_property
+    def subject_leads_with(self) -> list[BrandHit]:
+        """Brands that open the subject without brackets or pressure: a weaker claim."""
+        return [hit for hit, strong in self._subject_brands if not strong]
+
+    @cached_property
+    def _subject_brands(self) -> list[tuple[BrandHit, bool]]:
+        if not self.brands_in_subject or _REPLY_RE.match(self.subject):
+            return []
+        folded = fold(self.subject)
+        pressure = any(k in self.subject_phrases for k in _PRESSURE)
+        out = []
+        for hit in self.brands_in_subject:
+            pos = folded.find(hit.matched)
+            before = folded[:pos].rstrip() if pos >= 0 else folded
+            after = folded[pos + len(hit.matched):].lstrip() if pos >= 0 else ""
+            bracketed = bool(before) and before[-1] in _OPEN and bool(after) and after[0] in _CLOSE
+            if pressure or bracketed:
+                out.append((hit, True))
+            elif pos >= 0 and not _WORDY_RE.search(before):
+                out.append((hit, False))
+        return out
+
+    @cached_property
+    def brand_claims(self) -> list[BrandHit]:
+        """Brands the mail claims to come from: its display name, then its subject."""
+        seen = {h.brand.id for h in self.brands_in_name}
+        return [*self.brands_in_name, *(h for h in self.subject_claims if h.brand.id not in seen)]
+
+    @cached_property
     def brands_in_body(self) -> list[BrandHit]:
         return self.brand_index.find(self.text[:MAX_TEXT])
 
@@ -84,8 +127,8 @@ class Evidence:
         return find_phrases(fold(self.subject))
 
     @cached_property
-    def forms(self) -> list[str]:
-        return [action for h in self.html for action in h.forms]
+    def forms(self) -> list[Form]:
+        return [form for h in self.html for form in h.forms]
 
 
 def make_address(display: str, addr: str) -> Address:

@@ -22,15 +22,16 @@ def _by_domain(hop: Hop) -> str:
 
 
 def _list_entry_index(hops: list[Hop], info: ListInfo) -> int:
-    """Index of the lowest hop addressed to the list (``for <list@...>``), or -1."""
-    index = -1
+    """Index of the topmost hop addressed to the list (``for <list@...>``), or -1.
+
+    The topmost one, because the sender's own servers may record the list address too: the
+    hop where the list's servers took the mail in is the first one met walking down."""
     for i, hop in enumerate(hops):
         rcpt = (hop.for_addr or "").lower()
-        if not rcpt:
-            continue
-        if rcpt == info.post_address or registrable_domain(rcpt.rsplit("@", 1)[-1]) in info.domains:
-            index = i
-    return index
+        if rcpt and (rcpt == info.post_address
+                     or registrable_domain(rcpt.rsplit("@", 1)[-1]) in info.domains):
+            return i
+    return -1
 
 
 def find_origin(hops: list[Hop], info: ListInfo | None = None) -> int | None:

@@ -29,8 +29,6 @@ _HEAD = {
 
 def render(report: Report, console: Console, lang: str = "en", path: str | None = None) -> None:
     h = _HEAD[lang]
-    if path:
-        console.print(Text(path, style="dim"))
     head = Text()
     head.append(f" {_LABEL[lang][report.verdict]} ", style=_STYLE[report.verdict])
     head.append(f"  {h['score']} {report.score:g}")
@@ -38,6 +36,8 @@ def render(report: Report, console: Console, lang: str = "en", path: str | None 
         role = f" ({h['impersonated']})" if report.brand.role == "impersonated" else ""
         head.append(f"  {h['brand']}: {report.brand.name}{role}", style="bold")
     console.print(head)
+    if path:
+        console.print(Text(path, style="dim"))
     console.print(Text(report.summary[lang]))
     console.print(Text(f"{h['subject']}: {report.subject}"))
     if report.spam_stamps:
@@ -45,11 +45,11 @@ def render(report: Report, console: Console, lang: str = "en", path: str | None 
     console.print()
     if report.findings:
         table = Table(title=h["findings"], title_justify="left", show_header=False, box=None, pad_edge=False)
-        table.add_column(justify="right", style="bold")
-        table.add_column()
+        table.add_column(justify="right", style="bold", no_wrap=True)
+        table.add_column(overflow="fold")
         for f in report.findings:
-            body = Text(f"{f.id} ", style="cyan")
-            body.append(f.explanation[lang])
+            body = Text(f"{f.id}\n", style="cyan")
+            body.append(f.explanation[lang], style="default")
             for item in f.evidence[:4]:
                 body.append(f"\n  · {item}", style="dim")
             table.add_row(f"{f.score:+g}", body)
@@ -75,7 +75,8 @@ def _sender(report: Report, console: Console, lang: str) -> None:
     else:
         console.print(Text(f"  {s.display_name_raw} <{s.address}>  ({s.registrable_domain or '-'})"))
     if report.brand:
-        console.print(Text(f"  {h['official']} ({report.brand.name}): {', '.join(report.brand.official_domains) or '-'}"))
+        domains = ", ".join(report.brand.official_domains) or "-"
+        console.print(Text(f"  {h['official']} ({report.brand.name}): {domains}"))
     console.print()
 
 

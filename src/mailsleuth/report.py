@@ -90,7 +90,7 @@ def _address(a: Address | None) -> dict[str, Any] | None:
 
 def _hop(h: Hop) -> dict[str, Any]:
     return {"helo": h.helo, "rdns": h.rdns, "ip": h.ip, "by": h.by, "protocol": h.protocol, "id": h.id,
-            "for": h.for_addr, "date": h.date, "auth": h.auth, "raw": h.raw}
+            "for": h.for_addr, "date": h.date, "auth": h.auth, "raw": " ".join(h.raw.split())}
 
 
 def _origin(h: Hop | None, c: Country | None) -> dict[str, Any] | None:

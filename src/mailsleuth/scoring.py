@@ -54,7 +54,7 @@ def load_scores(path: Path | None = None, groups: dict[str, Group] | None = None
                         data.setdefault(section, {})[key] = value
     groups = groups or {}
     rules = {
-        cid: Rule(cid, groups.get(cid, cast(Group, "structure")), float(v["weight"]), str(v["kind"]))
+        cid: Rule(cid, groups.get(cid, "structure"), float(v["weight"]), str(v["kind"]))
         for cid, v in data.get("checks", {}).items()
     }
     composites = tuple(
@@ -87,8 +87,10 @@ def evaluate(expr: str, fired: set[str]) -> bool:
 
     def take() -> str:
         nonlocal pos
+        if pos >= len(tokens):
+            raise ValueError(f"unexpected end of {expr!r}")
         pos += 1
-        return tokens[pos - 1]
+        return str(tokens[pos - 1])
 
     def atom() -> bool:
         tok = take()

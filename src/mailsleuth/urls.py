@@ -27,11 +27,23 @@ _SCHEME_RE = re.compile(r"(?i)^[a-z][a-z0-9+.\-]*:")
 _WS_RE = re.compile(r"\s+")
 
 
+_SENSITIVE_FIELD_RE = re.compile(
+    r"(?i)pass|pwd|\bpw\b|pin\b|cvv|cvc|csc|card|cc.?num|expir|ssn|otp|secur|暗証|パスワード|カード|口座"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Form:
+    action: str  # "" for a form posting to the page itself
+    fields: tuple[str, ...]  # "type:name" of each input, select and textarea
+    sensitive: bool  # asks for a password, card number, PIN or similar
+
+
 @dataclass(slots=True)
 class HtmlContent:
     text: str  # visible text
     links: list[Link]
-    forms: list[str]  # form actions ("" for a form posting to itself)
+    forms: list[Form]
     hidden_text: str  # text inside elements styled to be invisible
     scripts: int
 
@@ -87,7 +99,7 @@ _HIDDEN_STYLE_RE = re.compile(
 def parse_html(html: str) -> HtmlContent:
     tree = LexborHTMLParser(html[:MAX_HTML])
     links: list[Link] = []
-    forms: list[str] = []
+    forms: list[Form] = []
     scripts = len(tree.css("script"))
     for node in tree.css("a[href], area[href]"):
         link = make_link(node.attributes.get("href") or "", node.text(separator=" ") or "", "href")
@@ -95,13 +107,22 @@ def parse_html(html: str) -> HtmlContent:
             links.append(link)
     for node in tree.css("form"):
         action = (node.attributes.get("action") or "").strip()
-        forms.append(action)
+        fields = tuple(
+            f"{(f.attributes.get('type') or f.tag or '').lower()}:"
+            f"{f.attributes.get('name') or f.attributes.get('id') or ''}"
+            for f in node.css("input, select, textarea")
+        )
+        sensitive = any(
+            f.startswith("password:") or _SENSITIVE_FIELD_RE.search(f.split(":", 1)[1]) is not None
+            for f in fields if not f.startswith(("hidden:", "submit:"))
+        )
+        forms.append(Form(action, fields, sensitive))
         if action:
             link = make_link(action, "", "form")
             if link:
                 links.append(link)
     for node in tree.css("img[src], iframe[src], frame[src], embed[src]"):
-        link = make_link(node.attributes.get("src") or "", node.attributes.get("alt") or "", node.tag)
+        link = make_link(node.attributes.get("src") or "", node.attributes.get("alt") or "", node.tag or "img")
         if link:
             links.append(link)
     hidden: list[str] = []

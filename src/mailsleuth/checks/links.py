@@ -10,8 +10,10 @@ from ..lists import in_list, tld_is_suspicious
 from ..lookalike import find_lookalike
 from ..models import Link
 from . import Hit, check
+from .sender import official_list
 
-_HOST_IN_TEXT_RE = re.compile(r"(?i)(?:https?://)?((?:[a-z0-9-]+\.)+[a-z]{2,})(?:[/:?#]|\s|$)")
+# Link text that is itself an address: "https://www.amazon.co.jp/", "www.paypal.com/signin".
+_URL_TEXT_RE = re.compile(r"(?i)(?:https?://)?((?:[a-z0-9-]+\.)+[a-z]{2,})(?::\d+)?(?:[/?#]\S*)?")
 
 
 def clickable(ev: Evidence) -> list[Link]:
@@ -28,7 +30,7 @@ def link_brand_in_foreign_domain(ev: Evidence) -> Hit | None:
             brand, token = found[0]
             return Hit(evidence=[f"url: {link.url}", f"token: {token}", f"registrable: {link.registrable_domain}"],
                        params={"host": link.host, "token": token, "domain": link.registrable_domain or link.host,
-                               "brand": brand.name, "official": ", ".join(brand.official_domains) or "-"})
+                               "brand": brand.name, "official": official_list(brand)})
     return None
 
 
@@ -45,18 +47,29 @@ def link_lookalike_domain(ev: Evidence) -> Hit | None:
 
 @check("ANCHOR_TEXT_URL_MISMATCH", "links")
 def anchor_text_url_mismatch(ev: Evidence) -> Hit | None:
-    """The link text shows one address and the link goes to another."""
+    """The link text is an address, and the link goes to another one. Newsletters route links
+    through click trackers, so a mismatch counts fully only when the address shown belongs to
+    a brand; a tracker on a known bulk-mail domain is not a mismatch."""
+    best: Hit | None = None
     for link in ev.links:
-        if link.source != "href" or not link.text:
+        if link.source != "href" or not link.text or not link.registrable_domain:
             continue
-        m = _HOST_IN_TEXT_RE.search(link.text)
+        m = _URL_TEXT_RE.fullmatch(link.text.strip())
         if not m:
             continue
         shown = registrable_domain(m.group(1))
-        if shown and link.registrable_domain and shown != link.registrable_domain:
-            return Hit(evidence=[f"text: {link.text[:120]}", f"href: {link.url}"],
-                       params={"shown": shown, "actual": link.registrable_domain})
-    return None
+        if not shown or shown == link.registrable_domain:
+            continue
+        if in_list("bulk_mailer_url_root_domains", link.host):
+            continue
+        branded = ev.brand_index.by_domain(shown) is not None
+        hit = Hit(evidence=[f"text: {link.text[:120]}", f"href: {link.url}"],
+                  params={"shown": shown, "actual": link.registrable_domain},
+                  confidence=1.0 if branded else 0.5)
+        if branded:
+            return hit
+        best = best or hit
+    return best
 
 
 @check("LINK_IP_LITERAL", "links")
@@ -87,7 +100,7 @@ def link_suspicious_tld(ev: Evidence) -> Hit | None:
 @check("BRAND_CLAIM_FOREIGN_LINKS", "links")
 def brand_claim_foreign_links(ev: Evidence) -> Hit | None:
     """The mail claims a brand, and none of its links go to that brand's domains."""
-    claims = [*ev.brands_in_name, *ev.brands_in_subject]
+    claims = ev.brand_claims
     links = [link for link in clickable(ev) if link.registrable_domain or is_ip(link.host)]
     if not claims or not links:
         return None
@@ -101,4 +114,4 @@ def brand_claim_foreign_links(ev: Evidence) -> Hit | None:
     foreign = sorted({link.registrable_domain or link.host for link in links})
     return Hit(evidence=[f"brand: {brand.name}", *(f"link domain: {d}" for d in foreign[:5])],
                params={"brand": brand.name, "domains": ", ".join(foreign[:3]),
-                       "official": ", ".join(brand.official_domains)})
+                       "official": official_list(brand)})

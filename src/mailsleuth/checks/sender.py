@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 
-from ..brands import Brand
+from ..brands import Brand, BrandHit
 from ..evidence import Evidence
 from ..lists import in_list
 from ..lookalike import find_lookalike
+from ..models import Address
+from ..normalize import fold
 from . import Hit, check
 
 # Words that say "an organisation wrote this" in a display name.
@@ -19,28 +21,47 @@ _COMPANY_RE = re.compile(
 )
 
 
-def _officials(brand: Brand) -> str:
-    return ", ".join(brand.official_domains) or "-"
+def official_list(brand: Brand, most: int = 3) -> str:
+    """The brand's first official domains, for a sentence (the full list is in the report)."""
+    shown = ", ".join(brand.official_domains[:most]) or "-"
+    return shown + (", …" if len(brand.official_domains) > most else "")
 
 
-def _brand_mismatch(ev: Evidence, where: str) -> Hit | None:
+_LATIN_WORD_RE = re.compile(r"[a-z0-9]{2,}")
+
+# Addresses a mail system itself sends from: on a brand's free-mail domain they are the brand.
+SYSTEM_LOCALPARTS = frozenset({"postmaster", "mailer-daemon", "mail-daemon", "no-reply", "noreply"})
+
+
+def brand_owns(ev: Evidence, brand: Brand, sender: Address) -> bool:
+    """The sender address belongs to ``brand``: an official domain, or the mail system's own
+    address on a domain the brand runs for its users (postmaster@outlook.com)."""
+    if ev.brand_index.is_official(brand, sender.registrable_domain):
+        return True
+    local = sender.address.split("@", 1)[0]
+    owned = (*brand.free_mail_domains, *brand.shared_domains)
+    return local in SYSTEM_LOCALPARTS and sender.registrable_domain in owned
+
+
+def _brand_mismatch(ev: Evidence, hits: list[BrandHit], shown: str, where: str, confidence: float) -> Hit | None:
     sender = ev.from_addr
     if sender is None:
         return None
-    hits = ev.brands_in_name if where == "name" else ev.brands_in_subject
-    if where == "subject" and ev.brands_in_name:
-        return None  # the display-name check speaks for it
+    folded = fold(shown)
     for hit in hits:
         brand = hit.brand
-        if not brand.official_domains or ev.brand_index.is_official(brand, sender.registrable_domain):
+        if not brand.official_domains or brand_owns(ev, brand, sender):
             continue
-        shown = sender.display_name_raw if where == "name" else ev.subject
+        conf = confidence * (0.6 if hit.weak else 1.0)
+        pos = folded.find(hit.matched)
+        if where == "name" and hit.matched.isascii() and pos > 0 and _LATIN_WORD_RE.search(folded[:pos]):
+            conf *= 0.5  # "Lockergnome Apple Core": another name comes first
         return Hit(
             evidence=[f"{where}: {shown}", f"from: {sender.address or '(none)'}",
-                      f"official: {_officials(brand)}"],
+                      f"official: {official_list(brand)}"],
             params={"brand": brand.name, "brand_en": brand.name_en, "domain": sender.domain or "(none)",
-                    "official": _officials(brand), "name": shown},
-            confidence=0.6 if hit.weak else 1.0,
+                    "official": official_list(brand), "name": shown},
+            confidence=round(conf, 2),
         )
     return None
 
@@ -48,13 +69,18 @@ def _brand_mismatch(ev: Evidence, where: str) -> Hit | None:
 @check("DISPLAY_NAME_BRAND_MISMATCH", "sender")
 def display_name_brand_mismatch(ev: Evidence) -> Hit | None:
     """The display name names a brand; the address is not on that brand's domains."""
-    return _brand_mismatch(ev, "name")
+    name = ev.from_addr.display_name_raw if ev.from_addr else ""
+    return _brand_mismatch(ev, ev.brands_in_name, name, "name", 1.0)
 
 
 @check("SUBJECT_BRAND_MISMATCH", "sender")
 def subject_brand_mismatch(ev: Evidence) -> Hit | None:
-    """The subject names a brand (the display name does not); the sender is not the brand."""
-    return _brand_mismatch(ev, "subject")
+    """The subject claims a brand (the display name does not); the sender is not the brand.
+    A brand that merely opens the subject ("Apple: new iPod") counts for less."""
+    if ev.brands_in_name:
+        return None  # the display-name check speaks for it
+    return (_brand_mismatch(ev, ev.subject_claims, ev.subject, "subject", 1.0)
+            or _brand_mismatch(ev, ev.subject_leads_with, ev.subject, "subject", 0.4))
 
 
 @check("SENDER_LOOKALIKE_DOMAIN", "sender")
@@ -116,6 +142,8 @@ def freemail_claims_company(ev: Evidence) -> Hit | None:
     if not (in_list("free_email_providers", sender.domain)
             or in_list("japanese_free_email_providers", sender.domain)):
         return None
+    if sender.address.split("@", 1)[0] in SYSTEM_LOCALPARTS:
+        return None  # postmaster@ of a free-mail provider is the provider itself
     claim = ev.brands_in_name[0].brand.name if ev.brands_in_name else ""
     if not claim:
         m = _COMPANY_RE.search(sender.display_name_raw)

@@ -17,11 +17,15 @@ def spam_stamp(ev: Evidence) -> Hit | None:
 
 @check("HTML_FORM", "structure")
 def html_form(ev: Evidence) -> Hit | None:
-    """The mail (or an HTML attachment) holds a form that asks for input."""
-    if not ev.forms:
+    """The mail (or an HTML attachment) holds a form asking for a password, card number or PIN.
+    Search boxes and newsletter sign-ups are forms too, and are left alone."""
+    forms = [f for f in ev.forms if f.sensitive]
+    if not forms:
         return None
-    targets = [f or "(same page)" for f in ev.forms]
-    return Hit(evidence=[f"form action: {t}" for t in targets[:3]], params={"action": targets[0]})
+    form = forms[0]
+    asked = [f for f in form.fields if not f.startswith(("hidden:", "submit:", "button:"))]
+    return Hit(evidence=[f"form action: {form.action or '(same page)'}", *(f"field: {f}" for f in asked[:5])],
+               params={"action": form.action or "(same page)"})
 
 
 @check("HIDDEN_TEXT", "structure")

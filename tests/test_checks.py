@@ -1,0 +1,149 @@
+"""Each check has a mail that fires it and a mail that must not, with the reason beside it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+import mailsleuth
+from mailsleuth.checks import all_checks
+
+
+def mail(
+    *,
+    from_: str = "Aiko Tanaka <aiko@example.org>",
+    subject: str = "Minutes of Tuesday",
+    body: str = "Hi, the minutes are on the wiki.\n",
+    html: str | None = None,
+    headers: str = "",
+    received: str = "from mx.example.org (mx.example.org [192.0.2.10]) by inbox.example.net (Postfix) "
+    "with ESMTPS id 4A1B; Tue, 22 Mar 2022 18:02:11 +0900",
+) -> bytes:
+    """A small UTF-8 mail; headers are given decoded and encoded here."""
+    from email.header import Header
+    from email.utils import formataddr, parseaddr
+
+    name, addr = parseaddr(from_)
+    lines = []
+    for r in received.split("\n") if received else []:
+        lines.append(f"Received: {r}")
+    lines += [
+        f"From: {formataddr((str(Header(name, 'utf-8')), addr)) if name else addr}",
+        "To: ken@example.net",
+        f"Subject: {Header(subject, 'utf-8').encode()}",
+        "Message-ID: <m1@example.org>",
+        "Date: Tue, 22 Mar 2022 18:02:00 +0900",
+        "MIME-Version: 1.0",
+    ]
+    lines += [h for h in headers.split("\n") if h]
+    if html is None:
+        lines += ["Content-Type: text/plain; charset=utf-8", "Content-Transfer-Encoding: 8bit", ""]
+        return ("\n".join(lines) + "\n").encode() + body.encode()
+    lines += ["Content-Type: text/html; charset=utf-8", "Content-Transfer-Encoding: 8bit", ""]
+    return ("\n".join(lines) + "\n").encode() + html.encode()
+
+
+@dataclass
+class Case:
+    check: str
+    fires: bytes
+    silent: bytes
+    why_silent: str
+
+
+EKINET_FROM = "えきねっと <info@faxohbr.cn>"
+CASES = [
+    Case("DISPLAY_NAME_BRAND_MISMATCH", mail(from_=EKINET_FROM),
+         mail(from_="えきねっと <info@eki-net.com>"), "the brand's own domain"),
+    Case("SUBJECT_BRAND_MISMATCH", mail(subject="【えきねっと】ご利用確認", from_="Support <info@faxohbr.cn>"),
+         mail(subject="【えきねっと】ご利用確認", from_="Support <info@eki-net.com>"), "sent from eki-net.com"),
+    Case("SENDER_LOOKALIKE_DOMAIN", mail(from_="Amazon <no-reply@amazom.co.jp>"),
+         mail(from_="Amazon <no-reply@amazon.co.jp>"), "the real amazon.co.jp"),
+    Case("REPLY_TO_DOMAIN_MISMATCH", mail(headers="Reply-To: someone@elsewhere.example.com"),
+         mail(headers="Reply-To: aiko.tanaka@mail.example.org"), "same registrable domain example.org"),
+    Case("RETURN_PATH_DOMAIN_MISMATCH", mail(headers="Return-Path: <bounce@bulk.example.com>"),
+         mail(headers="Return-Path: <aiko@example.org>"), "same domain as From"),
+    Case("MESSAGE_ID_DOMAIN_MISMATCH", mail(headers="X-Dummy: 1").replace(b"m1@example.org", b"m1@other.example.com"),
+         mail(), "Message-ID made on example.org"),
+    Case("FREEMAIL_CLAIMS_COMPANY", mail(from_="Customer Support Team <helpdesk.center@gmail.com>"),
+         mail(from_="Aiko Tanaka <aiko.tanaka@gmail.com>"), "a person's name on free mail is normal"),
+    Case("INVISIBLE_CHARACTERS", mail(subject="【メルカ\u2064リ】お知らせ"),
+         mail(subject="【メルカリ】お知らせ"), "no invisible characters"),
+    Case("FORGED_HELO",
+         mail(received="from amazon.server.co.jp (unknown [114.230.236.207]) by mx1.example.net (Postfix) "
+                       "with ESMTP id 4KPq; Fri, 25 Mar 2022 14:07:38 +0900"),
+         mail(received="from mail-a.amazon.co.jp (mail-a.amazon.co.jp [52.95.1.1]) by mx1.example.net (Postfix) "
+                       "with ESMTP id 4KPq; Fri, 25 Mar 2022 14:07:38 +0900"),
+         "the reverse DNS confirms the Amazon name"),
+    Case("ORIGIN_FAR_FROM_BRAND",
+         mail(from_=EKINET_FROM, received="from x.example (unknown [114.230.236.207]) by mx1.example.net "
+                                          "(Postfix) with ESMTP id 4KPq; Fri, 25 Mar 2022 14:07:38 +0900"),
+         mail(from_=EKINET_FROM, received="from x.example (unknown [133.242.0.1]) by mx1.example.net "
+                                          "(Postfix) with ESMTP id 4KPq; Fri, 25 Mar 2022 14:07:38 +0900"),
+         "133.242.0.1 is in Japan, the brand's country"),
+    Case("BRAND_SENDER_UNNAMED_ORIGIN",
+         mail(from_="Amazon <account-update@amazon.co.jp>",
+              received="from amazon.co.jp (unknown [117.50.183.71]) by mx1.example.net (Postfix) with ESMTP id 4"),
+         mail(from_="Amazon <account-update@amazon.co.jp>",
+              received="from a27-1.smtp-out.us-west-2.amazonses.com (a27-1.smtp-out.us-west-2.amazonses.com "
+                       "[54.240.27.1]) by mx1.example.net (Postfix) with ESMTPS id 4"),
+         "Amazon's mail provider has a host name"),
+    Case("ORIGIN_NO_RDNS",
+         mail(received="from x.example (unknown [114.230.236.207]) by mx1.example.net (Postfix) with ESMTP id 4"),
+         mail(), "mx.example.org has reverse DNS"),
+    Case("LINK_BRAND_IN_FOREIGN_DOMAIN", mail(body="https://www.eki-net-member.revapec.cn/\n"),
+         mail(body="https://www.eki-net.com/top/\n"), "the brand's own host"),
+    Case("LINK_LOOKALIKE_DOMAIN", mail(body="https://paypa1.com/signin\n"),
+         mail(body="https://www.paypal.com/signin\n"), "the real paypal.com"),
+    Case("ANCHOR_TEXT_URL_MISMATCH",
+         mail(html='<a href="http://evil.example.net/x">https://www.amazon.co.jp/</a>'),
+         mail(html='<a href="https://www.amazon.co.jp/gp/css">https://www.amazon.co.jp/</a>'),
+         "text and target are the same domain"),
+    Case("LINK_IP_LITERAL", mail(body="http://203.0.113.5/login\n"),
+         mail(body="http://www.example.org/login\n"), "a host name"),
+    Case("LINK_SHORTENER", mail(body="https://bit.ly/3abcDEF\n"),
+         mail(body="https://www.example.org/abc\n"), "not a shortener"),
+    Case("LINK_SUSPICIOUS_TLD", mail(body="https://secure-login.top/\n"),
+         mail(body="https://www.example.org/\n"), ".org is not on the list"),
+    Case("BRAND_CLAIM_FOREIGN_LINKS", mail(from_=EKINET_FROM, body="https://login.example.net/\n"),
+         mail(from_=EKINET_FROM, body="https://www.eki-net.com/\n"), "a link to the brand's own site"),
+    Case("URGENCY_PHRASES", mail(subject="【重要】至急ご確認ください"),
+         mail(subject="Minutes of Tuesday"), "no pressure"),
+    Case("ACCOUNT_THREAT", mail(body="お客様のアカウントは一時停止されました。\n"),
+         mail(body="The minutes are on the wiki.\n"), "nothing about an account"),
+    Case("CREDENTIAL_LURE", mail(body="ログインしてお客様情報を確認してください。\n"),
+         mail(body="The minutes are on the wiki.\n"), "no request to log in"),
+    Case("PAYMENT_LURE", mail(body="お支払い方法に問題があります。未払いの料金があります。\n"),
+         mail(body="The minutes are on the wiki.\n"), "no payment talk"),
+    Case("SPAM_STAMP", mail(subject="[spam] hello"), mail(subject="hello [spam] filter test"),
+         "the word inside the subject is not a filter stamp"),
+    Case("HTML_FORM", mail(html='<form action="http://x.example.net/p"><input name=pw></form>'),
+         mail(html="<p>no form here</p>"), "no form"),
+    Case("HIDDEN_TEXT",
+         mail(html='<p>Hello</p><div style="display:none">' + "lorem ipsum dolor sit amet " * 4 + "</div>"),
+         mail(html="<p>Hello</p><div>lorem ipsum dolor sit amet, visible to all readers</div>"), "visible"),
+    Case("STRUCTURE_UNREADABLE",
+         b"From: a@example.org\nSubject: x\nContent-Type: multipart/mixed; boundary=q\n\n--q\n"
+         b"Content-Type: text/plain; charset=iso-2022-jp\n\n\x1b$B\xff\xfe\x1b(B\n",
+         mail(), "a well-formed UTF-8 mail"),
+    Case("STRUCTURE_NOT_EMAIL", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", mail(), "a mail"),
+]
+
+
+def _ids(data: bytes) -> set[str]:
+    return {f.id for f in mailsleuth.analyze(data).findings}
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.check)
+def test_fires(case: Case) -> None:
+    assert case.check in _ids(case.fires)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.check)
+def test_silent(case: Case) -> None:
+    assert case.check not in _ids(case.silent), case.why_silent
+
+
+def test_every_check_has_a_case() -> None:
+    assert set(all_checks()) == {c.check for c in CASES}

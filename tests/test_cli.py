@@ -1,0 +1,75 @@
+"""The command line as a user runs it: a real subprocess, real files."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+EX = ROOT / "examples"
+
+
+def run(
+    *args: str, stdin: bytes | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run([sys.executable, "-m", "mailsleuth.cli", *args], input=stdin, capture_output=True,
+                          timeout=120, env=env)
+
+
+def test_exit_codes_follow_the_verdict() -> None:
+    assert run("analyze", str(EX / "ekinet-account-deleted.eml")).returncode == 2
+    assert run("analyze", str(EX / "colleague-clean.eml")).returncode == 0
+
+
+def test_json_is_one_object(tmp_path: Path) -> None:
+    proc = run("analyze", "--format", "json", str(EX / "ekinet-account-deleted.eml"))
+    out = json.loads(proc.stdout)
+    assert out["verdict"] == "phishing"
+    assert "path" not in out
+
+
+def test_jsonl_walks_directories_and_names_paths(tmp_path: Path) -> None:
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    shutil.copy(EX / "ekinet-account-deleted.eml", tmp_path / "a" / "b" / "one.eml")
+    shutil.copy(EX / "colleague-clean.eml", tmp_path / "a" / "two.eml")
+    proc = run("analyze", "--format", "jsonl", str(tmp_path))
+    lines = [json.loads(x) for x in proc.stdout.decode().splitlines()]
+    assert [Path(x["path"]).name for x in lines] == ["two.eml", "one.eml"] or \
+        sorted(Path(x["path"]).name for x in lines) == ["one.eml", "two.eml"]
+    assert proc.returncode == 2
+
+
+def test_stdin() -> None:
+    proc = run("analyze", "--format", "json", "-", stdin=(EX / "ekinet-account-deleted.eml").read_bytes())
+    assert json.loads(proc.stdout)["brand"]["name"] == "えきねっと"
+
+
+def test_text_report_language() -> None:
+    ja = run("analyze", "--lang", "ja", "--no-color", str(EX / "ekinet-account-deleted.eml")).stdout.decode()
+    en = run("analyze", "--lang", "en", "--no-color", str(EX / "ekinet-account-deleted.eml")).stdout.decode()
+    assert ja.lstrip().startswith("フィッシング")
+    assert en.lstrip().startswith("PHISHING")
+    assert "\x1b[" not in ja
+    assert "faxohbr.cn" in ja and "114.230.236.207" in en
+
+
+def test_language_defaults_to_locale() -> None:
+    env = {"PATH": "/usr/bin:/bin", "LANG": "ja_JP.UTF-8"}
+    out = run("analyze", "--no-color", str(EX / "colleague-clean.eml"), env=env).stdout.decode()
+    assert "問題なし" in out
+
+
+def test_missing_file_is_one_line_and_others_still_run(tmp_path: Path) -> None:
+    proc = run("analyze", "--format", "jsonl", str(tmp_path / "nope.eml"), str(EX / "colleague-clean.eml"))
+    assert proc.returncode == 3
+    assert proc.stderr.decode().count("\n") == 1 and "nope.eml" in proc.stderr.decode()
+    lines = [json.loads(x) for x in proc.stdout.decode().splitlines()]
+    assert lines[0]["error"] and lines[1]["verdict"] == "clean"
+
+
+def test_bad_option_is_usage_error() -> None:
+    assert run("analyze", "--format", "xml", "x").returncode == 4
+    assert run("--help").returncode == 0
