@@ -96,6 +96,8 @@ CASES = [
          mail(body="https://www.eki-net.com/top/\n"), "the brand's own host"),
     Case("LINK_LOOKALIKE_DOMAIN", mail(body="https://paypa1.com/signin\n"),
          mail(body="https://www.paypal.com/signin\n"), "the real paypal.com"),
+    Case("LINK_DECEPTIVE_HOST", mail(body="http://www.eki.jp.co.zhrtupd.cn/login\n"),
+         mail(body="https://jp.example.com/login\n"), "a country label alone is an ordinary subdomain"),
     Case("ANCHOR_TEXT_URL_MISMATCH",
          mail(html='<a href="http://evil.example.net/x">https://www.amazon.co.jp/</a>'),
          mail(html='<a href="https://www.amazon.co.jp/gp/css">https://www.amazon.co.jp/</a>'),

@@ -46,3 +46,12 @@ def test_user_override_file(tmp_path: Path) -> None:
     assert scores.rules["SPAM_STAMP"].kind == "spam"
     assert scores.thresholds["spam"] == 4.0
     assert default_scores().rules["SPAM_STAMP"].weight != 9.5
+
+
+def test_checks_doc_is_current() -> None:
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.run([sys.executable, str(root / "scripts" / "checks_doc.py"), "--check"], timeout=60)
+    assert proc.returncode == 0, "docs/checks.md is stale: run python scripts/checks_doc.py"

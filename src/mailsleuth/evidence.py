@@ -27,7 +27,8 @@ MAX_TEXT = 200_000  # characters of body text that content checks read
 _REPLY_RE = re.compile(r"(?i)^\s*(?:re|fwd?|aw|sv|tr)\s*[:：]")
 _OPEN = "【[「『<(〔（《≪〈"
 _CLOSE = "】]」』>)〕）》≫〉"
-_WORDY_RE = re.compile(r"\w")  # anything but punctuation before the brand means it is not the start
+_WORDY_RE = re.compile(r"\w")  # a word before the brand (tags aside) means it does not open the subject
+_BRACKETED_RE = re.compile(r"[【\[「『<(〔（《≪〈][^】\]」』>)〕）》≫〉]{0,20}[】\]」』>)〕）》≫〉]")
 _PRESSURE = ("account_threat", "credential_lure", "payment_lure", "urgency")
 _MSGID_RE = re.compile(r"<?[^<>@\s]*@([^<>@\s]+?)>?\s*$")
 
@@ -95,7 +96,8 @@ class Evidence:
         if not self.brands_in_subject or _REPLY_RE.match(self.subject):
             return []
         folded = fold(self.subject)
-        pressure = any(k in self.subject_phrases for k in _PRESSURE)
+        pressure = any(k in self.subject_phrases for k in _PRESSURE) or any(
+            k in self.phrases for k in ("account_threat", "credential_lure"))
         out = []
         for hit in self.brands_in_subject:
             pos = folded.find(hit.matched)
@@ -104,7 +106,7 @@ class Evidence:
             bracketed = bool(before) and before[-1] in _OPEN and bool(after) and after[0] in _CLOSE
             if pressure or bracketed:
                 out.append((hit, True))
-            elif pos >= 0 and not _WORDY_RE.search(before):
+            elif pos >= 0 and not _WORDY_RE.search(_BRACKETED_RE.sub("", before)):
                 out.append((hit, False))
         return out
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from ..domains import is_ip, registrable_domain
@@ -42,6 +43,45 @@ def link_lookalike_domain(ev: Evidence) -> Hit | None:
             return Hit(evidence=[f"url: {link.url}", f"imitates: {look.official} ({look.kind})"],
                        params={"domain": link.registrable_domain, "official": look.official,
                                "brand": look.brand.name, "kind": look.kind})
+    return None
+
+
+_COUNTRY = frozenset({"jp", "br", "uk", "au", "cn", "kr", "tw", "in"})
+_SECOND = frozenset({"co", "ne", "or", "com", "net", "go", "ac"})
+_GENERIC = frozenset({"com", "net", "org"})
+_HYPHEN_SUFFIX_RE = re.compile(r"(?:^|-)(?:co|ne|or)-jp(?:-|$)|(?:^|-)com-(?:jp|br|au)(?:-|$)")
+
+
+def deceptive_part(link: Link) -> str:
+    """The part of a link host that imitates the end of a real address: a domain suffix
+    placed where it does not end the host (``amazon.co.jp.signin-verify.top``,
+    ``www.eki.jp.co.zhrtupd.cn``, ``paypal.com.secure.top``, ``mistoeras--co-jp.top``)."""
+    reg = link.registrable_domain
+    if not reg:
+        return ""
+    sub = link.host[: -len(reg) - 1] if link.host.endswith("." + reg) else ""
+    labels = sub.split(".") if sub else []
+    for a, b in itertools.pairwise(labels):
+        if (a in _COUNTRY and b in _SECOND) or (a in _SECOND and b in _COUNTRY):
+            return f"{a}.{b}"
+    if len(labels) >= 2 and labels[-1] in _GENERIC:
+        return f"{labels[-2]}.{labels[-1]}"
+    for label in (*labels, reg.split(".")[0]):
+        if _HYPHEN_SUFFIX_RE.search(label):
+            return label
+    return ""
+
+
+@check("LINK_DECEPTIVE_HOST", "links")
+def link_deceptive_host(ev: Evidence) -> Hit | None:
+    """A link host that puts a domain ending in its middle, so that its start reads like a
+    real address."""
+    for link in clickable(ev):
+        part = deceptive_part(link)
+        if part and ev.brand_index.by_domain(link.registrable_domain) is None:
+            return Hit(evidence=[f"url: {link.url}", f"imitated ending: {part}",
+                                 f"registrable: {link.registrable_domain}"],
+                       params={"host": link.host, "part": part, "domain": link.registrable_domain})
     return None
 
 

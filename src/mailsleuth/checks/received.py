@@ -60,17 +60,3 @@ def origin_no_rdns(ev: Evidence) -> Hit | None:
     return Hit(evidence=[f"ip: {hop.ip}", f"received: {' '.join(hop.raw.split())[:160]}"],
                params={"ip": hop.ip})
 
-
-@check("BRAND_SENDER_UNNAMED_ORIGIN", "received")
-def brand_sender_unnamed_origin(ev: Evidence) -> Hit | None:
-    """The From address is on a brand's official domain, yet the server that handed the mail
-    over has no reverse DNS. Brands send through named servers (their own or a mail
-    provider's); an unnamed one means the From address is most likely forged."""
-    hop, sender = ev.origin, ev.from_addr
-    if hop is None or hop.rdns or not hop.ip or sender is None or not sender.registrable_domain:
-        return None
-    brand = ev.brand_index.by_domain(sender.registrable_domain)
-    if brand is None or sender.registrable_domain in brand.user_mail_domains:
-        return None  # carrier domains (docomo.ne.jp) are their subscribers' addresses too
-    return Hit(evidence=[f"from: {sender.address}", f"origin: {hop.ip} (no reverse DNS)", f"helo: {hop.helo or '-'}"],
-               params={"brand": brand.name, "domain": sender.registrable_domain, "ip": hop.ip})

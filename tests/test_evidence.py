@@ -1,0 +1,116 @@
+"""Evidence gathering: facts the checks rely on, each from a small synthetic mail."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import mailsleuth
+from mailsleuth.normalize import fold
+from mailsleuth.stamps import strip_subject_stamps
+
+LIST_MAIL = b"""Received: from lists.sourceforge.net (lists.sourceforge.net [216.105.38.7])
+\tby mail.example.de (Postfix) with ESMTPS id 35F4A21771E
+\tfor <lists+demo@example.de>; Tue,  7 Jul 2020 20:51:55 +0200 (CEST)
+Received: from [127.0.0.1] (helo=sfs-ml-1.v29.lw.sourceforge.com)
+\tby sfs-ml-1.v29.lw.sourceforge.com with esmtp (Exim 4.90_1)
+\tid 1jssh8-00024S-0z; Tue, 07 Jul 2020 18:51:55 +0000
+Received: from [114.230.236.207] (helo=mail.phish.example)
+\tby sfi-mx-4.v28.lw.sourceforge.com with esmtp (Exim 4.92.2)
+\tid 1jssh5-00DU0z-Q1
+\tfor demo-devel@lists.sourceforge.net; Tue, 07 Jul 2020 18:51:53 +0000
+From: =?UTF-8?B?44GI44GN44Gt44Gj44Go?= via Demo-devel <demo-devel@lists.sourceforge.net>
+Reply-To: =?UTF-8?B?44GI44GN44Gt44Gj44Go?= <info@faxohbr.cn>
+Subject: [Demo-devel] [spam] =?UTF-8?B?44CQ6YeN6KaB44CR44GK55+l44KJ44Gb?=
+List-Id: <demo-devel.lists.sourceforge.net>
+List-Post: <mailto:demo-devel@lists.sourceforge.net>
+List-Unsubscribe: <https://lists.sourceforge.net/lists/options/demo-devel>
+Message-ID: <x1@faxohbr.cn>
+Content-Type: text/plain; charset=utf-8
+Content-Transfer-Encoding: 8bit
+
+\xe3\x81\x93\xe3\x81\xa1\xe3\x82\x89 https://www.eki-net-member.revapec.cn/
+_______________________________________________
+Demo-devel mailing list
+https://lists.sourceforge.net/lists/listinfo/demo-devel
+"""
+
+
+def test_list_mail_analyses_the_original_sender() -> None:
+    out = mailsleuth.analyze(LIST_MAIL).to_dict()
+    assert out["sender"]["address"] == "info@faxohbr.cn"  # from Reply-To, not the list
+    assert out["sender"]["display_name"] == "えきねっと"  # " via Demo-devel" removed
+    assert out["headers"]["from"]["address"] == "demo-devel@lists.sourceforge.net"
+    assert out["headers"]["list_id"] == "demo-devel.lists.sourceforge.net"
+    assert out["subject"] == "【重要】お知らせ"  # list tag and stamp both removed
+    assert out["spam_stamps"] == ["[spam]"]
+    assert out["origin"]["ip"] == "114.230.236.207"  # the list's relays are inside, the sender's hop is not
+    hosts = [link["host"] for link in out["links"]]
+    assert "lists.sourceforge.net" not in hosts  # the list footer is not held against the mail
+    assert "www.eki-net-member.revapec.cn" in hosts
+    assert out["brand"]["id"] == "eki-net"
+
+
+@pytest.mark.parametrize(
+    ("subject", "clean", "stamps"),
+    [
+        ("[spam] hello", "hello", ["[spam]"]),
+        ("[SPAM] hello", "hello", ["[SPAM]"]),
+        ("***SPAM*** hello", "hello", ["***SPAM***"]),
+        ("[meiwaku] [spam] hello", "hello", ["[meiwaku]", "[spam]"]),
+        ("hello [spam]", "hello [spam]", []),  # not at the start: the sender wrote it
+        ("[spammers] wanted", "[spammers] wanted", []),
+    ],
+)
+def test_subject_stamps(subject: str, clean: str, stamps: list[str]) -> None:
+    assert strip_subject_stamps(subject) == (clean, stamps)
+
+
+def test_header_stamps() -> None:
+    base = b"From: a@example.org\nSubject: hi\n%s\n\nbody\n"
+    yes = mailsleuth.analyze(base % b"X-Spam-Flag: YES").spam_stamps
+    status = mailsleuth.analyze(base % b"X-Spam-Status: Yes, score=7.1 required=5.0").spam_stamps
+    no = mailsleuth.analyze(base % b"X-Spam-Status: No, score=0.1 required=5.0").spam_stamps
+    assert yes == ["X-Spam-Flag: YES"] and status and no == []
+
+
+@pytest.mark.parametrize(
+    ("raw", "folded"),
+    [
+        ("ｴｷﾈｯﾄ", "えきねっと"),  # half-width katakana
+        ("エキネット", "えきねっと"),  # katakana
+        ("Ｅｋｉ－Ｎｅｔ", "eki-net"),  # full-width letters
+        ("メルカ\u2064リ", "めるかり"),  # invisible separator
+        ("Ama\u200bzon", "amazon"),  # zero-width space
+        ("  JR東日本  ", "jr東日本"),
+    ],
+)
+def test_fold(raw: str, folded: str) -> None:
+    assert fold(raw) == folded
+
+
+def test_display_name_is_normalised_for_matching() -> None:
+    mail = b"From: =?UTF-8?B?77207723776I772v776E?= <x@faxohbr.cn>\nSubject: x\n\nbody\n"
+    report = mailsleuth.analyze(mail)
+    assert report.sender is not None
+    assert report.sender.display_name == "えきねっと"
+    assert report.brand is not None and report.brand.id == "eki-net"
+
+
+def test_links_from_html_forms_images_and_text() -> None:
+    mail = (
+        b"From: a@example.org\nSubject: x\nContent-Type: text/html; charset=utf-8\n\n"
+        b'<a href="https://evil.example.net/a">https://www.amazon.co.jp/</a>'
+        b'<form action="https://collect.example.com/post"><input type=password name=pw></form>'
+        b'<img src="https://cdn.example.org/logo.png">'
+        b"<p>or visit www.plain-text.example.com/x</p>"
+    )
+    links = {(x.source, x.host) for x in mailsleuth.analyze(mail).links}
+    assert {("href", "evil.example.net"), ("form", "collect.example.com"), ("img", "cdn.example.org"),
+            ("text", "www.plain-text.example.com")} <= links
+
+
+def test_message_id_domain() -> None:
+    out = mailsleuth.analyze((Path(__file__).parents[1] / "examples" / "ekinet-account-deleted.eml").read_bytes())
+    assert out.message_id_domain == "faxohbr.cn"
