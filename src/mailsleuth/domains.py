@@ -60,6 +60,19 @@ def registrable_domain(host: str) -> str:
     return str(found) if found else ""
 
 
+@cache
+def _strict_psl() -> PublicSuffixList:
+    return PublicSuffixList(accept_unknown=False)
+
+
+def has_known_suffix(host: str) -> bool:
+    """The host ends in a suffix the Public Suffix List knows ("R.Hughes" in a name does not)."""
+    try:
+        return _strict_psl().publicsuffix(normalize_host(host)) is not None
+    except (ValueError, UnicodeError):
+        return False
+
+
 def public_suffix(host: str) -> str:
     host = normalize_host(host)
     try:

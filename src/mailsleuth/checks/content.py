@@ -54,3 +54,18 @@ def credential_lure(ev: Evidence) -> Hit | None:
 @check("PAYMENT_LURE", "content")
 def payment_lure(ev: Evidence) -> Hit | None:
     return _phrase_hit(ev, "payment_lure")
+
+
+# Mathematical alphanumerics (𝙎𝘼𝙔, 𝐀𝐌𝐄𝐑𝐈𝐂𝐀), enclosed and squared letters (🅰, Ⓐ): styled letters that
+# look like text to a reader and like nothing to a keyword filter.
+_STYLED_RE = re.compile("[\U0001d400-\U0001d7ff\U0001f130-\U0001f189\u24b6-\u24e9\U0001f1e6-\U0001f1ff]")
+
+
+@check("STYLED_LETTERS", "content")
+def styled_letters(ev: Evidence) -> Hit | None:
+    """The subject or sender name is written in styled Unicode letters to dodge filters."""
+    name = ev.from_addr.display_name_raw if ev.from_addr else ""
+    count = len(_STYLED_RE.findall(ev.subject)) + len(_STYLED_RE.findall(name))
+    if count < 4:
+        return None
+    return Hit(evidence=[f"subject: {ev.subject[:80]}", f"styled letters: {count}"], params={"count": str(count)})

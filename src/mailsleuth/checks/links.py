@@ -155,3 +155,17 @@ def brand_claim_foreign_links(ev: Evidence) -> Hit | None:
     return Hit(evidence=[f"brand: {brand.name}", *(f"link domain: {d}" for d in foreign[:5])],
                params={"brand": brand.name, "domains": ", ".join(foreign[:3]),
                        "official": official_list(brand)})
+
+
+_HOSTING_LISTS = ("free_file_hosts", "free_subdomain_hosts", "self_service_creation_platform_domains")
+
+
+@check("LINK_FREE_HOSTING", "links")
+def link_free_hosting(ev: Evidence) -> Hit | None:
+    """A link to a page anyone can put up for free (cloud storage buckets, site builders, form
+    services): phishing kits live there because the host's own name is trusted."""
+    for link in clickable(ev):
+        for name in _HOSTING_LISTS:
+            if in_list(name, link.host):
+                return Hit(evidence=[f"url: {link.url}", f"list: {name}"], params={"host": link.host})
+    return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from ..brands import Brand, BrandHit
+from ..domains import has_known_suffix, registrable_domain
 from ..evidence import Evidence
 from ..lists import in_list
 from ..lookalike import find_lookalike
@@ -126,8 +127,6 @@ def return_path_domain_mismatch(ev: Evidence) -> Hit | None:
 
 @check("MESSAGE_ID_DOMAIN_MISMATCH", "sender")
 def message_id_domain_mismatch(ev: Evidence) -> Hit | None:
-    from ..domains import registrable_domain
-
     if ev.list_info is not None:
         return None
     return _domain_mismatch(ev, registrable_domain(ev.message_id_domain), "message-id")
@@ -178,3 +177,40 @@ def brand_sender_unnamed_origin(ev: Evidence) -> Hit | None:
         return None  # carrier domains (docomo.ne.jp) are their subscribers' addresses too
     return Hit(evidence=[f"from: {sender.address}", f"origin: {hop.ip} (no reverse DNS)", f"helo: {hop.helo or '-'}"],
                params={"brand": brand.name, "domain": sender.registrable_domain, "ip": hop.ip})
+
+
+@check("SENDER_BRAND_IN_FOREIGN_DOMAIN", "sender")
+def sender_brand_in_foreign_domain(ev: Evidence) -> Hit | None:
+    """A brand's name built into someone else's sender domain (``support-trustwallet.com``,
+    ``amazon-co-jp.security-info.cn``)."""
+    sender = ev.from_addr
+    if sender is None or not sender.domain:
+        return None
+    found = ev.brand_index.in_host(sender.domain)
+    if not found:
+        return None
+    brand, token = found[0]
+    return Hit(evidence=[f"from: {sender.address}", f"token: {token}", f"official: {official_list(brand)}"],
+               params={"domain": sender.domain, "token": token, "brand": brand.name,
+                       "official": official_list(brand)})
+
+
+# An address in the name ("service@paypal.com"), or a name that is nothing but a domain or URL.
+_ADDRESS_IN_NAME_RE = re.compile(r"(?i)[\w.+-]+@((?:[a-z0-9-]+\.)+[a-z]{2,})")
+_DOMAIN_NAME_RE = re.compile(r"(?i)^\W*(?:https?://)?(?:www\.)?((?:[a-z0-9-]+\.)+[a-z]{2,})/?\W*$")
+
+
+@check("DISPLAY_NAME_OTHER_ADDRESS", "sender")
+def display_name_other_address(ev: Evidence) -> Hit | None:
+    """The display name shows an address or domain other than the real sender's
+    (``"service@paypal.com" <x@evil.example>``): readers see the name, not the address."""
+    sender = ev.from_addr
+    if sender is None or not sender.registrable_domain:
+        return None
+    name = sender.display_name_raw
+    for m in (*_ADDRESS_IN_NAME_RE.finditer(name), *filter(None, [_DOMAIN_NAME_RE.match(name)])):
+        shown = registrable_domain(m.group(1)) if has_known_suffix(m.group(1)) else ""
+        if shown and shown != sender.registrable_domain and "." in shown:
+            return Hit(evidence=[f"display name: {sender.display_name_raw}", f"address: {sender.address}"],
+                       params={"shown": m.group(0), "domain": sender.registrable_domain})
+    return None
