@@ -15,6 +15,7 @@ from .report import BrandRef, Report
 from .scoring import Scores, default_scores, evaluate, explain, load_scores, verdict_for
 
 _ID_RE = re.compile(r"[A-Z][A-Z0-9_]+")
+COMPOSITE_MIN_CONFIDENCE = 0.5
 
 
 def run_checks(ev: Evidence, scores: Scores) -> list[Finding]:
@@ -30,7 +31,9 @@ def run_checks(ev: Evidence, scores: Scores) -> list[Finding]:
         findings.append(Finding(id=check_id, group=chk.group, score=round(weight * hit.confidence, 2),
                                 explanation=explain(scores, check_id, hit.params),
                                 evidence=hit.evidence, confidence=hit.confidence))
-    fired = set(hits)
+    # A composite needs its parts to be sure of themselves: a weak brand name ("Apple" inside
+    # "Lockergnome Apple Core") may score a little, but does not complete a pattern.
+    fired = {cid for cid, hit in hits.items() if hit.confidence >= COMPOSITE_MIN_CONFIDENCE}
     for comp in scores.composites:
         if evaluate(comp.expr, fired):
             members = [cid for cid in _ID_RE.findall(comp.expr) if cid in fired]

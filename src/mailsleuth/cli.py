@@ -20,6 +20,7 @@ from pathlib import Path
 from . import __version__
 from .analyze import analyze
 from .report import Report
+from .scoring import Scores, check_groups, load_scores
 
 EXIT = {"clean": 0, "suspicious": 1, "spam": 1, "phishing": 2}
 EXIT_UNREADABLE = 3
@@ -63,8 +64,8 @@ def _read(p: Path) -> Iterator[tuple[str, bytes | None, str]]:
         yield str(p), None, exc.strerror or str(exc)
 
 
-def _analyze(data: bytes) -> Report:
-    report = analyze(data[:MAX_INPUT])
+def _analyze(data: bytes, scores: Scores | None) -> Report:
+    report = analyze(data[:MAX_INPUT], scores=scores)
     if len(data) > MAX_INPUT:
         report.warnings.append(f"input larger than {MAX_INPUT} bytes: only the first {MAX_INPUT} were read")
     return report
@@ -74,6 +75,13 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     console = Console(highlight=False, soft_wrap=False, no_color=args.no_color or None)
+    scores = None
+    if args.scores:
+        try:
+            scores = load_scores(Path(args.scores), groups=check_groups())
+        except (OSError, ValueError, KeyError) as exc:
+            print(f"mailsleuth: {args.scores}: cannot read the scores file: {exc}", file=sys.stderr)
+            return EXIT_UNREADABLE
     worst = 0
     failed = internal = False
     first = True
@@ -86,7 +94,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
                 print(json.dumps({"path": name, "error": error}, ensure_ascii=False))
             continue
         try:
-            report = _analyze(data)
+            report = _analyze(data, scores)
         except Exception as exc:  # a bug must not stop a batch; say which input triggered it
             internal = True
             print(f"mailsleuth: {name}: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
@@ -113,6 +121,12 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return EXIT_UNREADABLE if failed else worst
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    from .evaluate import eval_command
+
+    return eval_command(args.folder, args.labels, jobs=args.jobs, out=args.out, scores=args.scores, limit=args.limit)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mailsleuth",
@@ -132,7 +146,22 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--lang", choices=("ja", "en"), default=default_lang(),
                    help="language of explanations and advice (default: from the locale)")
     a.add_argument("--no-color", action="store_true", help="plain text without colour")
+    a.add_argument("--scores", metavar="FILE", help="scores override file (TOML) read on top of the shipped weights")
     a.set_defaults(func=cmd_analyze)
+
+    e = sub.add_parser("eval", help="measure detection on a labelled corpus (labels.csv: path,label,source,brand)",
+                       description="Analyse every message listed in a labels file and print the detection tables "
+                                   "(Markdown): verdicts per source and label, recall, false-positive rate, "
+                                   "precision, brand accuracy, per-check statistics, misses, false alarms, time. "
+                                   "Exit status 0, 1 when a message ended in an error, 3 when an input cannot be "
+                                   "read, 4 for bad option values.")
+    e.add_argument("folder", metavar="FOLDER", help="folder the paths in the labels file are relative to")
+    e.add_argument("--labels", metavar="CSV", help="labels file: path,label,source,brand (default: FOLDER/labels.csv)")
+    e.add_argument("--jobs", type=int, default=2, metavar="N", help="worker processes (default 2; 1: no workers)")
+    e.add_argument("--out", metavar="DIR", help="also write DIR/eval.md and DIR/eval.json")
+    e.add_argument("--scores", metavar="FILE", help="scores override file (TOML), read on top of the shipped scores")
+    e.add_argument("--limit", type=int, metavar="N", help="only N rows, spread evenly over the labels file")
+    e.set_defaults(func=cmd_eval)
     return parser
 
 

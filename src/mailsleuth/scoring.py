@@ -70,11 +70,15 @@ def load_scores(path: Path | None = None, groups: dict[str, Group] | None = None
     )
 
 
-@cache
-def default_scores() -> Scores:
+def check_groups() -> dict[str, Group]:
     from .checks import all_checks
 
-    return load_scores(groups={cid: c.group for cid, c in all_checks().items()})
+    return {cid: c.group for cid, c in all_checks().items()}
+
+
+@cache
+def default_scores() -> Scores:
+    return load_scores(groups=check_groups())
 
 
 def evaluate(expr: str, fired: set[str]) -> bool:

@@ -145,6 +145,7 @@ def brand_claim_foreign_links(ev: Evidence) -> Hit | None:
     if not claims or not links:
         return None
     brand = claims[0].brand
+    confidence = 0.5 if claims[0].weak else 1.0
     if not brand.official_domains:
         return None
     if ev.from_addr and ev.brand_index.is_official(brand, ev.from_addr.registrable_domain):
@@ -154,7 +155,7 @@ def brand_claim_foreign_links(ev: Evidence) -> Hit | None:
     foreign = sorted({link.registrable_domain or link.host for link in links})
     return Hit(evidence=[f"brand: {brand.name}", *(f"link domain: {d}" for d in foreign[:5])],
                params={"brand": brand.name, "domains": ", ".join(foreign[:3]),
-                       "official": official_list(brand)})
+                       "official": official_list(brand)}, confidence=confidence)
 
 
 _HOSTING_LISTS = ("free_file_hosts", "free_subdomain_hosts", "self_service_creation_platform_domains")
