@@ -1,6 +1,6 @@
 """A fixed sample of the reference corpus through the real command line: every message gets
 a result line (none dropped, none crashed), and the verdicts stay sound on both sides.
-The whole-corpus run is scripts/corpus_table.py."""
+The whole-corpus run is `mailsleuth eval`."""
 
 from __future__ import annotations
 

@@ -118,6 +118,24 @@ def reply_to_domain_mismatch(ev: Evidence) -> Hit | None:
     return None
 
 
+def _free_mail(domain: str) -> bool:
+    return in_list("free_email_providers", domain) or in_list("japanese_free_email_providers", domain)
+
+
+@check("REPLY_TO_FREEMAIL", "sender")
+def reply_to_freemail(ev: Evidence) -> Hit | None:
+    """Replies go to a free-mail account although the mail comes from an organisation's
+    domain: the classic set-up of advance-fee and invoice fraud."""
+    sender = ev.from_addr
+    if ev.list_info is not None or sender is None or not sender.domain or _free_mail(sender.domain):
+        return None
+    for addr in ev.reply_to:
+        if addr.domain and _free_mail(addr.domain) and addr.registrable_domain != sender.registrable_domain:
+            return Hit(evidence=[f"from: {sender.address}", f"reply-to: {addr.address}"],
+                       params={"reply_to": addr.address, "from": sender.domain})
+    return None
+
+
 @check("RETURN_PATH_DOMAIN_MISMATCH", "sender")
 def return_path_domain_mismatch(ev: Evidence) -> Hit | None:
     if ev.list_info is not None or ev.return_path is None:
@@ -138,8 +156,7 @@ def freemail_claims_company(ev: Evidence) -> Hit | None:
     sender = ev.from_addr
     if sender is None or not sender.domain:
         return None
-    if not (in_list("free_email_providers", sender.domain)
-            or in_list("japanese_free_email_providers", sender.domain)):
+    if not _free_mail(sender.domain):
         return None
     if sender.address.split("@", 1)[0] in SYSTEM_LOCALPARTS:
         return None  # postmaster@ of a free-mail provider is the provider itself
