@@ -40,11 +40,14 @@ rspamd -- flagged: score >= 4 (the default "greylist" threshold: probable spam; 
     url_redirector, bimi, p0f, spamtrap, the exporters, rspamd_update, whitelist (acts on
     SPF/DKIM/DMARC results only), dkim_signing, Bayes (redis backend without a server), and
     hfilter's HELO/hostname/from-host checks (they need the SMTP session, which a stored mail has
-    not: without it every message would get HFILTER_HOSTNAME_UNKNOWN, or DNS).
+    not: without it every message would get HFILTER_HOSTNAME_UNKNOWN, or DNS). Two symbols are
+    scored 0 (local.d/headers_group.conf): DATE_IN_PAST compares Date with the time of the scan,
+    so replaying archived mail would add +1 to nearly every message; RDNS_NONE comes from a live
+    PTR lookup that always fails offline and would add +1 whatever the real reverse DNS was.
   * DNS: the only resolver is a stub in this script on 127.0.0.1 that answers every query at once
     with REFUSED and counts them. What still asks (once_received's PTR lookup of the sender IP
     rspamd takes from Received; downloads of maps.rspamd.com lists, whose packaged copies are used
-    instead) fails at once, scores nothing (RDNS_DNSFAIL = 0) and never waits for a timeout.
+    instead) fails at once, scores nothing (RDNS_DNSFAIL and RDNS_NONE = 0) and never waits.
   * each message is POSTed to http://127.0.0.1:<port>/checkv2 as is, without envelope headers.
 
 mailsleuth -- flagged: verdict "phishing" or "spam"; the share "phishing" is shown apart.
@@ -66,6 +69,7 @@ import csv
 import datetime as dt
 import grp
 import json
+import math
 import multiprocessing as mp
 import os
 import platform
@@ -102,7 +106,8 @@ SPAMC_MAX_SIZE = 32 * 1024 * 1024
 RSPAMD_THRESHOLD = 4.0
 RSPAMD_ADD_HEADER_OR_WORSE = {"add header", "rewrite subject", "reject"}
 MAILSLEUTH_FLAGGED = {"phishing", "spam"}
-START_TIMEOUT = 60.0  # seconds a server may take to load its rules
+START_TIMEOUT = 180.0  # seconds a server may take to load its rules
+NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: never via an http_proxy
 
 
 # --------------------------------------------------------------------------- files and results
@@ -163,8 +168,10 @@ def progress(results: Iterable[Outcome], total: int, name: str) -> Iterator[Outc
         yield outcome
 
 
-def scan_threaded(items: Sequence[Item], jobs: int, scan: Callable[[Item], Outcome], name: str) -> tuple[
-        list[Outcome], float]:
+Scan = Callable[[Item], Outcome]
+
+
+def scan_threaded(items: Sequence[Item], jobs: int, scan: Scan, name: str) -> tuple[list[Outcome], float]:
     """Run scan() on every item with `jobs` in flight; returns outcomes in item order and wall seconds."""
 
     def one(item: Item) -> Outcome:
@@ -275,7 +282,8 @@ def tool_version(cmd: list[str]) -> str:
         out = subprocess.run(cmd, capture_output=True, text=True, timeout=30).stdout
     except (OSError, subprocess.SubprocessError):
         return "?"
-    return out.strip().splitlines()[0] if out.strip() else "?"
+    match = re.search(r"version (\S+)", out)
+    return match.group(1) if match else "?"
 
 
 class DnsStub:
@@ -438,22 +446,21 @@ def run_spamassassin(items: Sequence[Item], jobs: int, timeout: float, tmp: Path
 # --------------------------------------------------------------------------- rspamd
 
 
-def rspamd_ready(port: int, log: Path, jobs: int) -> bool:
-    """/ping answers and every normal worker has loaded its hyperscan database (when built with it)."""
+def rspamd_pong(port: int) -> bool:
     try:
         with NO_PROXY.open(f"http://127.0.0.1:{port}/ping", timeout=2) as resp:
-            if resp.read().strip() != b"pong":
-                return False
+            return bool(resp.read().strip() == b"pong")
     except OSError:
         return False
+
+
+def hyperscan_loaded(log: Path, jobs: int) -> bool:
+    """Every normal worker has loaded the compiled hyperscan database (or this build has none)."""
     text = log.read_text(errors="replace") if log.exists() else ""
     if "hyperscan" not in text:
-        return True  # no hyperscan in this build: nothing more to wait for
+        return True
     loaded = re.findall(r"#(\d+)\(normal\).*hyperscan database of \d+ regexps has been loaded", text)
     return len(set(loaded)) >= jobs
-
-
-NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 @contextlib.contextmanager
@@ -479,7 +486,13 @@ def rspamd_server(tmp: Path, jobs: int, dns: DnsStub) -> Iterator[int]:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                 start_new_session=True)
     try:
-        wait_until(lambda: rspamd_ready(normal, log, jobs), proc, log, "rspamd")
+        wait_until(lambda: rspamd_pong(normal), proc, log, "rspamd")
+        try:  # until then the workers match with PCRE: slower, same results
+            wait_until(lambda: hyperscan_loaded(log, jobs), proc, log, "rspamd's hyperscan database")
+        except RuntimeError as exc:
+            if proc.poll() is not None:
+                raise
+            print(f"!! {exc.args[0].splitlines()[0]}: timing without it", file=sys.stderr)
         yield normal
     finally:
         stop_process(proc)
@@ -491,13 +504,12 @@ def rspamd_check(item: Item, port: int, timeout: float) -> Outcome:
         reply = json.load(resp)
     if "error" in reply or "score" not in reply:
         raise RuntimeError(f"rspamd: {reply.get('error', 'no score in reply')}")
-    if reply.get("is_skipped"):
-        raise RuntimeError("rspamd skipped the message")
     score, action = float(reply["score"]), str(reply.get("action", "?"))
     symbols = {name: round(float(sym.get("score", 0.0)), 2) for name, sym in reply.get("symbols", {}).items()}
+    # is_skipped: a pre-result (e.g. GTUBE -> reject) decided before the rules ran; score and action are set
     return Outcome(flagged=score >= RSPAMD_THRESHOLD, score=score,
                    detail={"action": action, "add_header_or_worse": action in RSPAMD_ADD_HEADER_OR_WORSE,
-                           "symbols": symbols})
+                           "skipped": bool(reply.get("is_skipped")), "symbols": symbols})
 
 
 def run_rspamd(items: Sequence[Item], jobs: int, timeout: float, tmp: Path) -> ToolRun:
@@ -525,6 +537,7 @@ def _ms_init(barrier: Any, timeout: int) -> None:
 
     signal.signal(signal.SIGALRM, on_alarm)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # Pool.terminate() must end the worker
     mailsleuth.analyze(b"From: a@example.com\r\nSubject: warm-up\r\n\r\nhello\r\n")
     globals()["_MS_TIMEOUT"] = timeout
     barrier.wait()
@@ -673,7 +686,7 @@ def speed_table(runs: dict[str, ToolRun], jobs: int) -> tuple[str, list[dict[str
         row = {"tool": run.name, "messages": len(run.outcomes), "errors": errors, "startup_s": round(run.startup, 1),
                "wall_s": round(run.wall, 1), "msg_per_s": round(len(run.outcomes) / run.wall, 1) if run.wall else 0.0,
                "median_ms": round(statistics.median(times), 1) if times else None,
-               "p95_ms": round(times[int(0.95 * (len(times) - 1))], 1) if times else None}
+               "p95_ms": round(times[math.ceil(0.95 * len(times)) - 1], 1) if times else None}
         rows.append(row)
         lines.append("| " + " | ".join(str(row[k]) if row[k] is not None else "-" for k in row) + " |")
     return "\n".join(lines), rows
@@ -710,8 +723,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
+def interrupt(signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    for sig in (signal.SIGINT, signal.SIGTERM):  # both unwind through the finally blocks that stop the servers
+        signal.signal(sig, interrupt)
     folder = Path(args.folder)
     if not folder.is_absolute() and not folder.exists():
         folder = ROOT / folder  # relative to the repo root when not found from the working directory
@@ -770,4 +789,8 @@ def write_json(args: argparse.Namespace, started: dt.datetime, items: Sequence[I
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        print("\ninterrupted: servers stopped, temporary files removed", file=sys.stderr)
+        sys.exit(130)

@@ -1,9 +1,22 @@
 #!/usr/bin/env bash
-# Set up a virtual environment with the test tools and run the whole test suite:
-# lint (ruff), types (mypy) and tests (pytest). Extra arguments go to pytest.
+# Set up everything the tests need and run the whole suite: lint (ruff), types (mypy) and
+# tests (pytest). Extra arguments go to pytest.
+#
+# System packages (installed when missing and running as root, e.g. in CI): python3-venv,
+# and Debian's chromium for the browser tests, which Playwright drives with that executable
+# (Playwright never downloads a browser of its own). Without chromium those tests skip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
+apt_install() {
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"
+  else
+    echo "test.sh: please install $* (apt-get install $*)" >&2
+  fi
+}
+if ! "$PY" -c 'import venv, ensurepip' 2>/dev/null; then apt_install python3-venv; fi
+if ! command -v chromium >/dev/null 2>&1; then apt_install chromium || true; fi
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi

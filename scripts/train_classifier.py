@@ -21,6 +21,7 @@ import importlib
 import re
 import sys
 import time
+import warnings
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -140,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--c", type=float, default=classifier.DEFAULT_C)
     ap.add_argument("--max-features", type=int, default=classifier.DEFAULT_MAX_FEATURES)
     args = ap.parse_args(argv)
+    # Strata smaller than the number of folds (the three examples, a tiny --limit) are expected.
+    warnings.filterwarnings("ignore", message="The least populated class", category=UserWarning)
     threadpoolctl = importlib.import_module("threadpoolctl")
     with threadpoolctl.threadpool_limits(1):  # one BLAS thread: the same sums in the same order
         return run(args)

@@ -6,6 +6,7 @@ with a message when it is absent.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,11 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 DATA = Path(__file__).resolve().parent / "data"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Analyses in tests never read the developer's own feed store."""
+    os.environ["MAILSLEUTH_FEEDS"] = str(ROOT / "tests" / "data" / "enrich" / "no-feed-store.sqlite")
 
 
 @pytest.fixture(scope="session")

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import functools
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
 import mailsleuth
 from mailsleuth.checks import all_checks
+from mailsleuth.enrich import Enricher, FeedStore, offline_enricher
 
 
 def mail(
@@ -113,6 +117,8 @@ CASES = [
          mail(body="http://www.example.org/login\n"), "a host name"),
     Case("LINK_FREE_HOSTING", mail(body="https://storage.googleapis.com/bucket-x/login.html\n"),
          mail(body="https://www.example.org/login\n"), "an ordinary site"),
+    Case("FEED_HIT", mail(body="https://bad-domain.example-phish.org/login\n"),
+         mail(body="https://bit.ly/minutes\n"), "a URL shortener is never matched as a whole"),
     Case("LINK_SHORTENER", mail(body="https://bit.ly/3abcDEF\n"),
          mail(body="https://www.example.org/abc\n"), "not a shortener"),
     Case("LINK_SUSPICIOUS_TLD", mail(body="https://secure-login.top/\n"),
@@ -129,6 +135,16 @@ CASES = [
          mail(body="The minutes are on the wiki.\n"), "no payment talk"),
     Case("STYLED_LETTERS", mail(subject="𝙎𝘼𝙔 𝙂𝙊𝙊𝘿𝘽𝙔𝙀 to hair loss"),
          mail(subject="Say goodbye to hair loss"), "plain letters"),
+    Case("TEXT_MODEL_PHISHING",
+         mail(subject="【重要】えきねっとアカウントの自動退会処理について",
+              body="いつも「えきねっと」をご利用いただきありがとうございます。2年以上ログインが確認できないアカウントは"
+                   "自動的に退会処理させていただきます。引き続きご利用の場合は、以下よりログインしてください。\n"),
+         mail(), "an ordinary note between colleagues"),
+    Case("TEXT_MODEL_SPAM",
+         mail(subject="Make money fast",
+              body="Dear friend, you can earn $5000 a week from home! Limited offer, click here to order now. "
+                   "To be removed from our mailing list reply with REMOVE in the subject.\n"),
+         mail(), "an ordinary note between colleagues"),
     Case("SPAM_STAMP", mail(subject="[spam] hello"), mail(subject="hello [spam] filter test"),
          "the word inside the subject is not a filter stamp"),
     Case("HTML_FORM", mail(html='<form action="http://x.example.net/p"><input name=pw></form>'),
@@ -144,8 +160,15 @@ CASES = [
 ]
 
 
+@functools.cache
+def _enricher() -> Enricher:
+    path = Path(tempfile.mkdtemp(prefix="mailsleuth-test-")) / "feeds.sqlite"
+    FeedStore(path).import_path(Path(__file__).parent / "data" / "enrich" / "blocklist.txt")
+    return offline_enricher(feeds_path=path)
+
+
 def _ids(data: bytes) -> set[str]:
-    return {f.id for f in mailsleuth.analyze(data).findings}
+    return {f.id for f in mailsleuth.analyze(data, enricher=_enricher()).findings}
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.check)

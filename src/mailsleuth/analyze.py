@@ -7,6 +7,7 @@ import re
 from .advice import advice_for
 from .brands import BrandIndex
 from .checks import Hit, all_checks
+from .enrich import Enricher, default_enricher
 from .evidence import Evidence, gather
 from .geo import CountryLookup, default_country_lookup
 from .mime import parse_message
@@ -75,17 +76,22 @@ def summarise(verdict: str, findings: list[Finding]) -> dict[str, str]:
 
 
 def analyze(data: bytes, *, brands: BrandIndex | None = None, countries: CountryLookup | None = None,
-            scores: Scores | None = None, offline_geo: bool = True) -> Report:
+            scores: Scores | None = None, offline_geo: bool = True, enricher: Enricher | None = None,
+            enrich: bool = True) -> Report:
     """Analyse one raw message and explain the verdict.
 
     ``brands``, ``countries`` and ``scores`` default to the data shipped with the package;
-    pass your own to use other brand lists, geo data or weights.
+    pass your own to use other brand lists, geo data or weights. ``enricher`` looks up the
+    origin and links (offline by default: city geo-IP, ASN, the local phishing-feed store);
+    ``enrich=False`` skips it.
     """
     msg = parse_message(data)
     brand_index = brands or BrandIndex.load()
     if countries is None and offline_geo:
         countries = default_country_lookup()
     ev = gather(msg, brand_index=brand_index, countries=countries)
+    if enrich:
+        ev.enrichment = (enricher or default_enricher()).enrich(ev.origin.ip if ev.origin else None, ev.links)
     sc = scores or default_scores()
     findings = run_checks(ev, sc)
     verdict, total = verdict_for(findings, sc)
@@ -103,7 +109,7 @@ def analyze(data: bytes, *, brands: BrandIndex | None = None, countries: Country
         message_id=ev.message_id, message_id_domain=ev.message_id_domain, origin=ev.origin,
         origin_country=ev.origin_country, hops=ev.hops, links=ev.links,
         list_id=ev.list_info.list_id if ev.list_info else "", findings=findings,
-        advice=advice_for(verdict, bj, be), warnings=ev.warnings,
+        advice=advice_for(verdict, bj, be), warnings=ev.warnings, enrichment=ev.enrichment,
     )
 
 

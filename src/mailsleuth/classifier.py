@@ -6,10 +6,12 @@ Why this design:
   no spaces, so kana/kanji runs give character 2- and 3-grams instead), the subject's tokens
   once more under an ``s:`` prefix (subjects are short and telling), and for each link host its
   top-level and registrable-looking domain (``u:tld:cn``, ``u:dom:example.co.jp``). Text is
-  folded first (NFKC, case, invisible characters; katakana are kept apart from hiragana, and
-  n-grams of hiragana alone - grammar, not content - are left out), digits are dropped (dates and amounts change, the wording does not), a mailing-list footer is cut off (the
-  corpus's Japanese phishing came through public lists: the footer would teach "list mail is
-  phishing"), and only the subject and the first ``MAX_BODY`` characters are read, so the cost per
+  folded first (NFKC, case, invisible characters); katakana stay apart from hiragana, and
+  n-grams of hiragana alone (grammar, not content) are left out, so that the model leans on
+  what a Japanese mail says rather than on its being Japanese. Digits are dropped (dates and
+  amounts change, the wording does not); a mailing-list footer is cut off (the corpus's
+  Japanese phishing came through public lists: the footer would teach "list mail is
+  phishing"); only the subject and the first ``MAX_BODY`` characters are read, so the cost per
   message is bounded.
 * **TF-IDF with sublinear counts, L2-normalised, then multinomial logistic regression over the
   three labels** (``phishing``, ``spam``, ``ham``). The labels are mutually exclusive, so one
@@ -49,6 +51,7 @@ __all__ = [
     "Prediction",
     "TextModel",
     "featurize",
+    "fit_tokens",
     "load_model",
     "message_text",
     "read_labels",
@@ -109,7 +112,7 @@ def strip_list_footer(body: str) -> str:
 
 
 def light_fold(text: str) -> str:
-    """NFKC, invisible characters removed, case-folded. Unlike :func:`fold`, katakana stay
+    """NFKC, invisible characters removed, case-folded. Unlike ``normalize.fold``, katakana stay
     katakana: in features they mark loanwords and names (アカウント, カード), while hiragana
     mostly carry grammar."""
     text = INVISIBLE_RE.sub("", text)
@@ -160,17 +163,23 @@ def _clean_hosts(folded_body: str, hosts: Iterable[str]) -> set[str]:
     return {h for h in found if h}
 
 
+def _folded(subject: str, body: str) -> tuple[str, str]:
+    return light_fold(subject[:MAX_SUBJECT]), light_fold(strip_list_footer(body)[:MAX_BODY])
+
+
+def _tokens(subject_f: str, body_f: str, hosts: Iterable[str]) -> list[str]:
+    tokens = _text_tokens(subject_f + "\n" + body_f)
+    tokens += _text_tokens(subject_f, "s:")
+    tokens += _host_tokens(_clean_hosts(body_f, hosts))
+    return tokens
+
+
 def featurize(subject: str, body: str, hosts: Iterable[str] = ()) -> list[str]:
     """The feature tokens of a message, with repetitions (their counts are the term frequencies).
 
     Words of Latin (and Greek, Cyrillic) script, 2- and 3-grams of kana/kanji runs, the subject's
     tokens again under ``s:``, and ``u:`` tokens for link hosts found in the body or given."""
-    subject_f = light_fold(subject[:MAX_SUBJECT])
-    body_f = light_fold(strip_list_footer(body)[:MAX_BODY])
-    tokens = _text_tokens(subject_f + "\n" + body_f)
-    tokens += _text_tokens(subject_f, "s:")
-    tokens += _host_tokens(_clean_hosts(body_f, hosts))
-    return tokens
+    return _tokens(*_folded(subject, body), hosts)
 
 
 def message_text(data: bytes) -> MessageText:
@@ -224,26 +233,32 @@ class TextModel:
             present.append((tok, value, row))
         return present, math.sqrt(norm2)
 
-    def scores(self, tokens: list[str]) -> tuple[list[float], list[tuple[str, float, tuple[float, ...]]], float]:
-        present, norm = self._weights(tokens)
+    def _logits(self, present: list[tuple[str, float, tuple[float, ...]]], scale: float) -> list[float]:
         sums = [0.0] * len(self.classes)
         for _, value, row in present:
             for k in range(len(sums)):
                 sums[k] += value * row[k + 1]
-        scale = 1.0 / norm if norm else 0.0
-        return [b + s * scale for b, s in zip(self.intercepts, sums, strict=True)], present, scale
+        return [b + s * scale for b, s in zip(self.intercepts, sums, strict=True)]
+
+    def logits(self, tokens: list[str]) -> list[float]:
+        """Raw class scores (softmax inputs) of featurized tokens, in ``classes`` order."""
+        present, norm = self._weights(tokens)
+        return self._logits(present, 1.0 / norm if norm else 0.0)
 
     def predict(self, subject: str, body: str, hosts: Iterable[str] = ()) -> Prediction:
         """Class probabilities of a message, and the terms that pushed most toward the winner."""
-        tokens = featurize(subject, body, hosts)
-        logits, present, scale = self.scores(tokens)
+        subject_f, body_f = _folded(subject, body)
+        present, norm = self._weights(_tokens(subject_f, body_f, hosts))
+        scale = 1.0 / norm if norm else 0.0
+        logits = self._logits(present, scale)
         top = max(logits)
         exps = [math.exp(v - top) for v in logits]
         total = sum(exps)
         probs = {c: e / total for c, e in zip(self.classes, exps, strict=True)}
         k = logits.index(top)
         contrib = sorted(((value * scale * row[k + 1], tok) for tok, value, row in present), reverse=True)
-        terms = explain_terms([(tok, c) for c, tok in contrib[:4 * TOP_TERMS] if c > 0], subject, body)
+        positive = [(tok, c) for c, tok in contrib[:4 * TOP_TERMS] if c > 0]
+        terms = explain_terms(positive, subject_f + "\n" + body_f, subject[:MAX_SUBJECT] + "\n" + body[:MAX_BODY])
         return Prediction(self.classes[k], probs, terms)
 
     # -- files --
@@ -273,7 +288,7 @@ class TextModel:
         for term, row in doc["terms"].items():
             if len(row) != width:
                 raise ValueError(f"term {term!r}: expected {width} numbers")
-            terms[str(term)] = tuple(float(x) for x in row)
+            terms[term] = tuple(row)
         return cls(classes, [float(x) for x in doc["intercepts"]], terms, doc.get("meta") or {})
 
     @classmethod
@@ -333,25 +348,30 @@ def _merge_cjk(items: list[tuple[str, float]], folded: str) -> list[tuple[str, f
 
 
 def as_written(folded: str, original: str) -> str:
-    """``folded`` as the mail wrote it (case and spacing may differ), else ``folded`` itself."""
-    pattern = r"\s*".join(re.escape(part) for part in folded.split())
-    m = re.search(pattern, original, re.IGNORECASE) if pattern else None
-    return m.group(0) if m else folded
+    """``folded`` as the mail wrote it (case and spacing may differ), else ``folded`` itself.
+    A word is looked for as a whole word first ("remove", not the start of "removed")."""
+    loose = r"\s*".join(re.escape(part) for part in folded.split())
+    if not loose:
+        return folded
+    patterns = [rf"(?<![^\W\d_]){loose}(?![^\W\d_])", loose] if _WORD_RE.fullmatch(folded) else [loose]
+    for pattern in patterns:
+        m = re.search(pattern, original, re.IGNORECASE)
+        if m:
+            return m.group(0)
+    return folded
 
 
-def explain_terms(contrib: list[tuple[str, float]], subject: str, body: str) -> list[tuple[str, float]]:
-    """Up to ``TOP_TERMS`` (term as written, weight) from (feature, positive contribution)."""
+def explain_terms(contrib: list[tuple[str, float]], folded: str, original: str) -> list[tuple[str, float]]:
+    """Up to ``TOP_TERMS`` (term as written, weight) from (feature, positive contribution):
+    ``folded`` is the text the features were read from, ``original`` the same text unfolded."""
     summed: dict[str, float] = {}
     for tok, weight in contrib:
         text = _display(tok)
         summed[text] = summed.get(text, 0.0) + weight
-    folded = light_fold(subject[:MAX_SUBJECT]) + "\n" + light_fold(strip_list_footer(body)[:MAX_BODY])
-    merged = _merge_cjk(list(summed.items()), folded)
     best: dict[str, float] = {}
-    for text, weight in merged:
+    for text, weight in _merge_cjk(list(summed.items()), folded):
         best[text] = best.get(text, 0.0) + weight
     ranked = sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_TERMS]
-    original = subject[:MAX_SUBJECT] + "\n" + body[:MAX_BODY]
     return [(as_written(text, original), round(weight, 4)) for text, weight in ranked]
 
 

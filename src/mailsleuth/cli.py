@@ -19,6 +19,8 @@ from pathlib import Path
 
 from . import __version__
 from .analyze import analyze
+from .enrich import default_enricher
+from .enrich.cli import add_feeds_parser
 from .report import Report
 from .scoring import Scores, check_groups, load_scores
 
@@ -64,8 +66,8 @@ def _read(p: Path) -> Iterator[tuple[str, bytes | None, str]]:
         yield str(p), None, exc.strerror or str(exc)
 
 
-def _analyze(data: bytes, scores: Scores | None) -> Report:
-    report = analyze(data[:MAX_INPUT], scores=scores)
+def _analyze(data: bytes, scores: Scores | None, feeds: str | None = None) -> Report:
+    report = analyze(data[:MAX_INPUT], scores=scores, enricher=default_enricher(feeds))
     if len(data) > MAX_INPUT:
         report.warnings.append(f"input larger than {MAX_INPUT} bytes: only the first {MAX_INPUT} were read")
     return report
@@ -75,6 +77,15 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     console = Console(highlight=False, soft_wrap=False, no_color=args.no_color or None)
+    if args.text_model:
+        from .checks.model import use_model
+        from .classifier import load_model
+
+        try:
+            use_model(load_model(Path(args.text_model)))
+        except (OSError, ValueError, KeyError) as exc:
+            print(f"mailsleuth: {args.text_model}: cannot read the text model: {exc}", file=sys.stderr)
+            return EXIT_UNREADABLE
     scores = None
     if args.scores:
         try:
@@ -94,7 +105,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
                 print(json.dumps({"path": name, "error": error}, ensure_ascii=False))
             continue
         try:
-            report = _analyze(data, scores)
+            report = _analyze(data, scores, args.feeds)
         except Exception as exc:  # a bug must not stop a batch; say which input triggered it
             internal = True
             print(f"mailsleuth: {name}: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
@@ -119,6 +130,77 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     if internal:
         return EXIT_INTERNAL
     return EXIT_UNREADABLE if failed else worst
+
+
+def _render_report(report: Report, fmt: str, lang: str, raw: bytes, out: Path | None) -> str:
+    if fmt in ("stix", "misp"):
+        from .intel import render_intel
+
+        return render_intel(report, fmt, raw)
+    from .article import render_html, render_markdown, write_map_png
+
+    if fmt == "html":
+        return render_html(report, lang, mail=raw)
+    map_name: str | None = None
+    if out is not None:
+        try:
+            if write_map_png(report, out.parent / "map.png"):
+                map_name = "map.png"
+        except ImportError:  # Pillow missing: the article goes without its picture
+            print("mailsleuth: Pillow is not installed: map.png not written", file=sys.stderr)
+    return render_markdown(report, lang, mail=raw, map_png_name=map_name)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """One mail -> a shareable article (Markdown with map.png beside it, one HTML file) or
+    threat intelligence (STIX 2.1 bundle, MISP event)."""
+    out = Path(args.output) if args.output and args.output != "-" else None
+    fmt = args.format or ("html" if out is not None and out.suffix.lower() in (".html", ".htm") else "md")
+    if args.path != "-" and Path(args.path).is_dir():
+        print(f"mailsleuth: {args.path}: is a directory: give one mail file", file=sys.stderr)
+        return EXIT_USAGE
+    if out is not None and not out.parent.is_dir():
+        print(f"mailsleuth: {out}: cannot write: no directory {out.parent}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    name, data, error = next(iter_inputs([args.path]))
+    if data is None:
+        print(f"mailsleuth: {name}: {error}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    try:
+        report = _analyze(data, None)
+        text = _render_report(report, fmt, args.lang, data[:MAX_INPUT], out)
+    except ImportError as exc:  # an optional extra is missing; the message names it
+        print(f"mailsleuth: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as exc:  # a bug: say which input triggered it
+        print(f"mailsleuth: {name}: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_INTERNAL
+    if out is None:
+        sys.stdout.buffer.write(text.encode("utf-8"))
+        sys.stdout.flush()
+    else:
+        try:
+            out.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            print(f"mailsleuth: {out}: cannot write: {exc.strerror or exc}", file=sys.stderr)
+            return EXIT_UNREADABLE
+    return EXIT[report.verdict]
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    """Train a text model on the user's own labelled mail (needs the 'train' extra)."""
+    from .classifier import train_from_labels
+
+    try:
+        summary = train_from_labels(Path(args.folder), Path(args.labels), Path(args.out), args.seed)
+    except RuntimeError as exc:  # scikit-learn missing: the message names the extra
+        print(f"mailsleuth: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except (OSError, ValueError) as exc:
+        print(f"mailsleuth: cannot train: {exc}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    print(json.dumps(summary, ensure_ascii=False, indent=2))
+    return 0
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -147,7 +229,37 @@ def build_parser() -> argparse.ArgumentParser:
                    help="language of explanations and advice (default: from the locale)")
     a.add_argument("--no-color", action="store_true", help="plain text without colour")
     a.add_argument("--scores", metavar="FILE", help="scores override file (TOML) read on top of the shipped weights")
+    a.add_argument("--feeds", metavar="PATH",
+                   help="phishing-feed store to look links up in (default: $MAILSLEUTH_FEEDS or "
+                        "~/.local/share/mailsleuth/feeds.sqlite; fill it with: mailsleuth feeds import)")
+    a.add_argument("--text-model", metavar="FILE", help="a text model trained with mailsleuth train")
     a.set_defaults(func=cmd_analyze)
+
+    r = sub.add_parser("report", help="write a shareable article (Markdown/HTML) or threat intel (STIX/MISP)",
+                       description="Write about one mail: a 注意喚起 article (verdict, what to do, sender, headers, "
+                                   "route, map, body, links, findings; every link and address defanged) as Markdown "
+                                   "(map.png written beside -o FILE) or one self-contained HTML file; or the same "
+                                   "facts as a STIX 2.1 bundle or a MISP event (raw indicators; needs the 'intel' "
+                                   "extra). Exit status as for analyze; 3 also when the output cannot be written.")
+    r.add_argument("path", metavar="MAIL", help="a mail file, or - for standard input")
+    r.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    r.add_argument("--format", choices=("md", "html", "stix", "misp"), default=None,
+                   help="md (default), html, stix or misp; -o FILE.html implies html")
+    r.add_argument("--lang", choices=("ja", "en"), default=default_lang(),
+                   help="language of the article (default: from the locale)")
+    r.set_defaults(func=cmd_report)
+
+    t = sub.add_parser("train", help="train the text model on your own labelled mail",
+                       description="Train the text classifier (one of the checks) on labelled mail and write the "
+                                   "model file; use it with analyze --text-model FILE. Needs the 'train' extra: "
+                                   "pip install 'mailsleuth[train]'.")
+    t.add_argument("folder", metavar="FOLDER", help="folder the paths in the labels file are relative to")
+    t.add_argument("--labels", metavar="CSV", required=True, help="labels file: path,label[,source,brand]")
+    t.add_argument("-o", "--out", metavar="FILE", required=True, help="where to write the model (JSON)")
+    t.add_argument("--seed", type=int, default=0, help="random seed (default 0): same data, same model")
+    t.set_defaults(func=cmd_train)
+
+    add_feeds_parser(sub)
 
     e = sub.add_parser("eval", help="measure detection on a labelled corpus (labels.csv: path,label,source,brand)",
                        description="Analyse every message listed in a labels file and print the detection tables "

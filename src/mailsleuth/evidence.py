@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from .brands import BrandHit, BrandIndex
 from .domains import normalize_host, registrable_domain
@@ -24,6 +25,9 @@ from .stamps import Stamps, find_stamps
 from .urls import Form, HtmlContent, dedupe, links_in_text, parse_html
 
 MAX_TEXT = 200_000  # characters of body text that content checks read
+if TYPE_CHECKING:
+    from .enrich.enricher import Enrichment
+
 _REPLY_RE = re.compile(r"(?i)^\s*(?:re|fwd?|aw|sv|tr)\s*[:：]")
 _OPEN = "【[「『<(〔（《≪〈"
 _CLOSE = "】]」』>)〕）》≫〉"
@@ -59,6 +63,7 @@ class Evidence:
     invisible_in_name: int
     brand_index: BrandIndex
     warnings: list[str] = field(default_factory=list)
+    enrichment: Enrichment | None = None  # set by analyze() after gather(); None: not enriched
 
     @property
     def origin(self) -> Hop | None:

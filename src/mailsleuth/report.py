@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .enrich.enricher import Enrichment
 from .geo import Country
 from .models import Address, Finding, Hop, Link, Verdict
 
@@ -45,6 +46,7 @@ class Report:
     findings: list[Finding]
     advice: dict[str, str]
     warnings: list[str] = field(default_factory=list)
+    enrichment: Enrichment | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -71,6 +73,7 @@ class Report:
             "findings": [_finding(f) for f in self.findings],
             "advice": self.advice,
             "warnings": self.warnings,
+            "enrichment": self.enrichment.to_dict() if self.enrichment else None,
         }
 
 

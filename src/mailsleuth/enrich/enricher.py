@@ -1,0 +1,162 @@
+"""The ``Enricher``: asks the configured providers about one message's origin address and
+links, and gathers the answers, with what was skipped and why, into an ``Enrichment``.
+
+Providers are injected, never global, so that tests, the command line and library users
+choose what is asked (offline files only by default; online resolvers only when the user
+opts in) and so that one enricher - with its loaded data - serves every message of a run.
+Nothing here raises: a missing package, a missing file, a private address or a provider's
+bug becomes a ``skipped`` entry naming the provider and the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from functools import partial
+from typing import Any, TypeVar
+
+from ..models import Link
+from .providers import (
+    AsnAnswer,
+    AsnProvider,
+    FeedHit,
+    FeedProvider,
+    GeoAnswer,
+    GeoProvider,
+    ProviderUnavailable,
+    Skipped,
+    not_public,
+)
+
+T = TypeVar("T")
+MAX_LINKS = 50  # links asked about per message (a newsletter may carry hundreds)
+_LINK_SOURCES = ("href", "text", "form")  # links a reader can click; images are loaded, not clicked
+_STRENGTH = {"url": 0, "host": 1, "domain": 2}
+
+
+@dataclass(frozen=True, slots=True)
+class LinkFeedHits:
+    """The feed entries one link of the message matches."""
+
+    url: str
+    host: str
+    registrable_domain: str
+    hits: tuple[FeedHit, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"url": self.url, "host": self.host, "registrable_domain": self.registrable_domain,
+                "feed_hits": [h.to_dict() for h in self.hits]}
+
+
+@dataclass(frozen=True, slots=True)
+class Enrichment:
+    """What the providers said about one message. Links without any hit are not listed."""
+
+    origin_ip: str | None = None
+    origin_geo: GeoAnswer | None = None
+    origin_asn: AsnAnswer | None = None
+    links: tuple[LinkFeedHits, ...] = ()
+    skipped: tuple[Skipped, ...] = ()
+    providers: tuple[str, ...] = field(default=())  # names of the providers that were asked
+
+    def feed_hits(self) -> list[tuple[LinkFeedHits, FeedHit]]:
+        """Every (link, hit), strongest match first (url, host, domain), then latest listing."""
+        pairs = [(link, hit) for link in self.links for hit in link.hits]
+        pairs.sort(key=lambda p: p[1].date, reverse=True)
+        pairs.sort(key=lambda p: _STRENGTH[p[1].matched_on])
+        return pairs
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "origin": {
+                "ip": self.origin_ip,
+                "geo": self.origin_geo.to_dict() if self.origin_geo else None,
+                "asn": self.origin_asn.to_dict() if self.origin_asn else None,
+            },
+            "links": [link.to_dict() for link in self.links],
+            "providers": list(self.providers),
+            "skipped": [s.to_dict() for s in self.skipped],
+        }
+
+
+class Enricher:
+    """Asks ``geo``, ``asn`` and ``feeds`` (each optional) about a message's origin and links."""
+
+    def __init__(self, *, geo: GeoProvider | None = None, asn: AsnProvider | None = None,
+                 feeds: FeedProvider | None = None, max_links: int = MAX_LINKS,
+                 clock: Callable[[], str] | None = None) -> None:
+        """``clock``, when given, stamps the geo and ASN answers' ``obtained_at`` instead of the
+        providers' own time: reports that must be reproducible byte for byte (golden files) pass
+        a fixed one. Feed hits carry the store's import time, which a lookup does not change."""
+        self.geo = geo
+        self.asn = asn
+        self.feeds = feeds
+        self.max_links = max_links
+        self.clock = clock
+        self._down: dict[str, str] = {}  # provider name -> why it cannot answer at all (asked once)
+
+    def enrich(self, origin_ip: str | None, links: Sequence[Link]) -> Enrichment:
+        skipped: list[Skipped] = []
+        geo = asn = None
+        if origin_ip:
+            reason = not_public(origin_ip)
+            if reason is not None:
+                for p in (self.geo, self.asn):
+                    if p is not None:
+                        skipped.append(Skipped(p.name, reason, origin_ip))
+            else:
+                if self.geo is not None:
+                    geo = self._ask(self.geo.name, origin_ip, skipped, self.geo.geo)
+                if self.asn is not None:
+                    asn = self._ask(self.asn.name, origin_ip, skipped, self.asn.asn)
+        found: list[LinkFeedHits] = []
+        if self.feeds is not None:
+            found = self._links(self.feeds, links, skipped)
+        names = tuple(p.name for p in (self.geo, self.asn, self.feeds) if p is not None)
+        if self.clock is not None:
+            at = self.clock()
+            geo = replace(geo, obtained_at=at) if geo else None
+            asn = replace(asn, obtained_at=at) if asn else None
+        return Enrichment(origin_ip=origin_ip, origin_geo=geo, origin_asn=asn, links=tuple(found),
+                          skipped=tuple(skipped), providers=names)
+
+    def _links(self, feeds: FeedProvider, links: Sequence[Link], skipped: list[Skipped]) -> list[LinkFeedHits]:
+        out: list[LinkFeedHits] = []
+        seen: set[str] = set()
+        asked = 0
+        for link in links:
+            if link.source not in _LINK_SOURCES or link.url in seen:
+                continue
+            seen.add(link.url)
+            if asked >= self.max_links:
+                skipped.append(Skipped(feeds.name, f"only the first {self.max_links} links were looked up"))
+                break
+            asked += 1
+            hits = self._ask(feeds.name, link.url, skipped, partial(_lookup, feeds, link))
+            if hits:
+                out.append(LinkFeedHits(link.url, link.host, link.registrable_domain, tuple(hits)))
+            if feeds.name in self._down:
+                break
+        return out
+
+    def _ask(self, name: str, target: str, skipped: list[Skipped], fn: Callable[[str], T]) -> T | None:
+        """``fn(target)``, or None with a ``skipped`` entry saying why there is no answer."""
+        if name in self._down:
+            skipped.append(Skipped(name, self._down[name], target))
+            return None
+        try:
+            answer = fn(target)
+        except ProviderUnavailable as exc:
+            self._down[name] = str(exc)
+            skipped.append(Skipped(name, str(exc), target))
+            return None
+        except Exception as exc:  # a provider's failure must not stop the analysis
+            skipped.append(Skipped(name, f"error: {type(exc).__name__}: {exc}", target))
+            return None
+        if answer is None:
+            skipped.append(Skipped(name, "no entry for this address in the data", target))
+        return answer
+
+
+def _lookup(feeds: FeedProvider, link: Link, _target: str) -> list[FeedHit]:
+    return feeds.lookup(link.url, link.host, link.registrable_domain)
