@@ -140,15 +140,15 @@ def _render_report(report: Report, fmt: str, lang: str, raw: bytes, out: Path | 
     from .article import render_html, render_markdown, write_map_png
 
     if fmt == "html":
-        return render_html(report, lang, mail=raw)
+        return render_html(report, lang, mail=raw, enrichment=report.enrichment)
     map_name: str | None = None
     if out is not None:
         try:
-            if write_map_png(report, out.parent / "map.png"):
+            if write_map_png(report, out.parent / "map.png", enrichment=report.enrichment):
                 map_name = "map.png"
         except ImportError:  # Pillow missing: the article goes without its picture
             print("mailsleuth: Pillow is not installed: map.png not written", file=sys.stderr)
-    return render_markdown(report, lang, mail=raw, map_png_name=map_name)
+    return render_markdown(report, lang, mail=raw, map_png_name=map_name, enrichment=report.enrichment)
 
 
 def cmd_report(args: argparse.Namespace) -> int:

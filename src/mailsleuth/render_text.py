@@ -90,6 +90,14 @@ def _origin(report: Report, console: Console, lang: str) -> None:
         c = report.origin_country
         where = f"  {c.name} ({c.code})" if c else ""
         console.print(Text(f"  {o.ip}  helo={o.helo or '-'}  rdns={o.rdns or 'unknown'}{where}"))
+        enriched = (report.enrichment.to_dict().get("origin") or {}) if report.enrichment else {}
+        geo, asn = enriched.get("geo") or {}, enriched.get("asn") or {}
+        place = ", ".join(str(x) for x in (geo.get("city"), geo.get("region"), geo.get("country_name")) if x)
+        if place:
+            console.print(Text(f"  {place}  ({geo.get('source')} {geo.get('source_date')})", style="dim"))
+        if asn.get("org"):
+            number = f"AS{asn['asn']} " if asn.get("asn") else ""
+            console.print(Text(f"  {number}{asn['org']}  {asn.get('network') or ''}", style="dim"))
     console.print()
 
 
