@@ -73,3 +73,25 @@ def test_missing_file_is_one_line_and_others_still_run(tmp_path: Path) -> None:
 def test_bad_option_is_usage_error() -> None:
     assert run("analyze", "--format", "xml", "x").returncode == 4
     assert run("--help").returncode == 0
+
+
+def test_report_command_writes_article_and_map(tmp_path: Path) -> None:
+    out = tmp_path / "warning.md"
+    proc = run("report", str(EX / "ekinet-account-deleted.eml"), "--lang", "ja", "-o", str(out))
+    assert proc.returncode == 2, proc.stderr.decode()
+    text = out.read_text(encoding="utf-8")
+    assert "hxxps://www[.]eki-net-member[.]revapec[.]cn/" in text
+    assert "https://www.eki-net-member" not in text
+    assert (tmp_path / "map.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_analyze_reaches_the_report_formats() -> None:
+    html = run("analyze", "--format", "html", "--lang", "en", str(EX / "ekinet-account-deleted.eml"))
+    assert html.returncode == 2 and b"Content-Security-Policy" in html.stdout
+    many = run("analyze", "--format", "md", str(EX / "ekinet-account-deleted.eml"), str(EX / "colleague-clean.eml"))
+    assert many.returncode == 4
+
+
+def test_report_to_a_missing_directory_is_a_clear_error(tmp_path: Path) -> None:
+    proc = run("report", str(EX / "colleague-clean.eml"), "-o", str(tmp_path / "no" / "such" / "x.html"))
+    assert proc.returncode == 3 and b"cannot write" in proc.stderr and b"Traceback" not in proc.stderr

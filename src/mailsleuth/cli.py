@@ -28,6 +28,7 @@ EXIT = {"clean": 0, "suspicious": 1, "spam": 1, "phishing": 2}
 EXIT_UNREADABLE = 3
 EXIT_USAGE = 4
 EXIT_INTERNAL = 5
+ARTICLE_FORMATS = ("md", "html", "stix", "misp")  # the report command's formats, for one mail
 MAX_INPUT = 64 * 1024 * 1024  # bytes read from one file; more is cut with a warning
 MAIL_SUFFIXES = {".eml", ".msg", ".txt", ".mail", ""}
 
@@ -97,6 +98,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     failed = internal = False
     first = True
     many = len(args.paths) > 1 or any(Path(p).is_dir() for p in args.paths)
+    if many and args.format in ARTICLE_FORMATS:
+        print(f"mailsleuth: --format {args.format} takes one mail; use json or jsonl for many", file=sys.stderr)
+        return EXIT_USAGE
     for name, data, error in iter_inputs(args.paths):
         if data is None:
             failed = True
@@ -113,7 +117,15 @@ def cmd_analyze(args: argparse.Namespace) -> int:
                 print(json.dumps({"path": name, "error": f"internal error: {type(exc).__name__}"}))
             continue
         worst = max(worst, EXIT[report.verdict])
-        if args.format == "json":
+        if args.format in ARTICLE_FORMATS:
+            try:
+                text = _render_report(report, args.format, args.lang, data[:MAX_INPUT], None)
+            except ImportError as exc:
+                print(f"mailsleuth: {exc}", file=sys.stderr)
+                return EXIT_USAGE
+            sys.stdout.buffer.write(text.encode("utf-8"))
+            sys.stdout.flush()
+        elif args.format == "json":
             out = report.to_dict()
             if many:
                 out = {"path": name, **out}
@@ -222,9 +234,10 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Analyse raw mail (.eml) files. Directories are read recursively; "
                                    "- reads one message from standard input.")
     a.add_argument("paths", nargs="+", metavar="PATH")
-    a.add_argument("--format", choices=("text", "json", "jsonl"), default="text",
+    a.add_argument("--format", choices=("text", "json", "jsonl", *ARTICLE_FORMATS), default="text",
                    help="text (default): terminal report; json: one object per message; "
-                        "jsonl: one line per message with its path")
+                        "jsonl: one line per message with its path; md, html, stix, misp: as the "
+                        "report command, for one mail, to standard output")
     a.add_argument("--lang", choices=("ja", "en"), default=default_lang(),
                    help="language of explanations and advice (default: from the locale)")
     a.add_argument("--no-color", action="store_true", help="plain text without colour")
