@@ -55,3 +55,17 @@ def test_checks_doc_is_current() -> None:
     root = Path(__file__).resolve().parents[1]
     proc = subprocess.run([sys.executable, str(root / "scripts" / "checks_doc.py"), "--check"], timeout=60)
     assert proc.returncode == 0, "docs/checks.md is stale: run python scripts/checks_doc.py"
+
+
+def test_a_failing_check_becomes_a_warning(monkeypatch: pytest.MonkeyPatch) -> None:
+    import mailsleuth
+    from mailsleuth.checks import REGISTRY, Check
+
+    def broken(ev: object) -> None:
+        raise RuntimeError("boom")
+
+    chk = REGISTRY["SPAM_STAMP"]
+    monkeypatch.setitem(REGISTRY, "SPAM_STAMP", Check(chk.id, chk.group, broken))  # type: ignore[arg-type]
+    report = mailsleuth.analyze(b"From: a@example.org\nSubject: [spam] hi\n\nbody\n")
+    assert any("SPAM_STAMP failed" in w for w in report.warnings)
+    assert "SPAM_STAMP" not in {f.id for f in report.findings}

@@ -23,7 +23,11 @@ def run_checks(ev: Evidence, scores: Scores) -> list[Finding]:
     findings: list[Finding] = []
     hits: dict[str, Hit] = {}
     for check_id, chk in all_checks().items():
-        hit = chk.fn(ev)
+        try:
+            hit = chk.fn(ev)
+        except Exception as exc:  # one faulty check must not cost the reader the whole report
+            ev.warnings.append(f"check {check_id} failed ({type(exc).__name__}: {exc}); please report it")
+            continue
         if hit is None:
             continue
         hits[check_id] = hit
