@@ -33,6 +33,7 @@ _OPEN = "【[「『<(〔（《≪〈"
 _CLOSE = "】]」』>)〕）》≫〉"
 _WORDY_RE = re.compile(r"\w")  # a word before the brand (tags aside) means it does not open the subject
 _BRACKETED_RE = re.compile(r"[【\[「『<(〔（《≪〈][^】\]」』>)〕）》≫〉]{0,20}[】\]」』>)〕）》≫〉]")
+_YOUR_RE = re.compile(r"(?:^|\W)(?:your|seu|sua|ihr|ihre|votre|uw)\s*$")
 _PRESSURE = ("account_threat", "credential_lure", "payment_lure", "urgency")
 _MSGID_RE = re.compile(r"<?[^<>@\s]*@([^<>@\s]+?)>?\s*$")
 
@@ -109,7 +110,8 @@ class Evidence:
             before = folded[:pos].rstrip() if pos >= 0 else folded
             after = folded[pos + len(hit.matched):].lstrip() if pos >= 0 else ""
             bracketed = bool(before) and before[-1] in _OPEN and bool(after) and after[0] in _CLOSE
-            if pressure or bracketed:
+            addressed = _YOUR_RE.search(before) is not None  # "Your Amazon Prime membership ..."
+            if pressure or bracketed or addressed:
                 out.append((hit, True))
             elif pos >= 0 and not _WORDY_RE.search(_BRACKETED_RE.sub("", before)):
                 out.append((hit, False))

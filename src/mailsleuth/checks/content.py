@@ -69,3 +69,18 @@ def styled_letters(ev: Evidence) -> Hit | None:
     if count < 4:
         return None
     return Hit(evidence=[f"subject: {ev.subject[:80]}", f"styled letters: {count}"], params={"count": str(count)})
+
+
+@check("SUBJECT_HAS_RECIPIENT", "content")
+def subject_has_recipient(ev: Evidence) -> Hit | None:
+    """The recipient's own address is pasted into the subject: a mass-mailing template filling in
+    the target, not a person writing."""
+    subject = ev.subject.lower()
+    for raw in ev.message.get_all("To")[:1]:
+        for address in _ADDR_RE.findall(raw.lower()):
+            if address in subject:
+                return Hit(evidence=[f"subject: {ev.subject[:100]}", f"to: {address}"], params={"address": address})
+    return None
+
+
+_ADDR_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*")

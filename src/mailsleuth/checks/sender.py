@@ -231,3 +231,23 @@ def display_name_other_address(ev: Evidence) -> Hit | None:
             return Hit(evidence=[f"display name: {sender.display_name_raw}", f"address: {sender.address}"],
                        params={"shown": m.group(0), "domain": sender.registrable_domain})
     return None
+
+
+# Latin letters mixed in one word with look-alike Greek or Cyrillic ones ("Ρeρe", "Αirdrορ"):
+# nobody types that by accident.
+_LATIN = "a-zA-Z"
+_LOOKALIKE = "\u0370-\u03ff\u0400-\u04ff"
+_MIXED_WORD_RE = re.compile(
+    f"[{_LATIN}]+[{_LOOKALIKE}]+[{_LATIN}{_LOOKALIKE}]*|[{_LOOKALIKE}]+[{_LATIN}]+[{_LATIN}{_LOOKALIKE}]*"
+)
+
+
+@check("MIXED_SCRIPT_NAME", "sender")
+def mixed_script_name(ev: Evidence) -> Hit | None:
+    """A word in the sender name or subject mixes Latin letters with Greek or Cyrillic look-alikes,
+    to read as a brand to people and as nothing to filters."""
+    name = ev.from_addr.display_name_raw if ev.from_addr else ""
+    words = [m.group(0) for text in (name, ev.subject) for m in _MIXED_WORD_RE.finditer(text)]
+    if not words:
+        return None
+    return Hit(evidence=[f"word: {w}" for w in words[:5]], params={"words": ", ".join(words[:3])})
