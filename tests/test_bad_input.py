@@ -20,6 +20,11 @@ CASES = {
     "many-links": b"From: a@b.c\nContent-Type: text/html\n\n" + b"<a href='http://x.example.com/'>x</a>" * 20000,
     "bad-charset": b"From: a@b.c\nSubject: =?x-unknown?B?gYKDhA==?=\n"
     b"Content-Type: text/plain; charset=bogus-9\n\n\x81\x82\x83",
+    # Long runs that make non-linear patterns or per-label loops blow up (each once took minutes).
+    "long-to": b"From: a@b.c\nTo: " + b"a" * 300_000 + b"\nSubject: x\n\nb",
+    "long-display-name": b'From: "' + b"a." * 100_000 + b'" <x@y.com>\nSubject: x\n\nb',
+    "long-subject-mixed-script": b"From: a@b.c\nSubject: " + b"ab" * 300_000 + "\u0410".encode() + b"\n\nb",
+    "host-of-many-labels": b"From: a@b.c\n\nhttp://" + b"a." * 100_000 + b"com/",
     "nul-bytes": b"From: a@b.c\x00\nSubject: \x00\x00\n\n\x00body",
 }
 

@@ -53,6 +53,7 @@ def registrable_domain(host: str) -> str:
     host = normalize_host(host)
     if not host or is_ip(host) or "." not in host:
         return ""
+    host = ".".join(host.split(".")[-12:])  # public suffix rules are a few labels deep
     try:
         found = _psl().privatesuffix(host)
     except (ValueError, UnicodeError):

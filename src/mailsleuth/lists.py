@@ -65,6 +65,9 @@ def _normalize_host(host: str) -> str:
     return host
 
 
+MAX_LABELS = 12  # deeper than any listed domain or public suffix
+
+
 def in_list(name: str, domain: str) -> bool:
     """``domain`` (a host name, or an address whose domain is used) or one of its parent
     domains is in list ``name``: ``a.b.example.com`` is in a list holding ``example.com``.
@@ -78,7 +81,9 @@ def in_list(name: str, domain: str) -> bool:
         return False
     if host in entries:
         return True
-    labels = host.split(".")
+    # Only the last labels can hold a listed domain; a hostile host of thousands of labels
+    # must not cost thousands of joins per list.
+    labels = host.split(".")[-MAX_LABELS:]
     return any(".".join(labels[i:]) in entries for i in range(1, len(labels) - 1))
 
 
@@ -86,5 +91,5 @@ def tld_is_suspicious(host: str) -> bool:
     """The top-level domain (or listed public suffix such as ``co.za``) of ``host`` is in
     ``suspicious_tlds``: ``foo.xyz`` yes, ``foo.cn`` only if ``cn`` were listed."""
     entries = domain_set("suspicious_tlds")
-    labels = _normalize_host(host).split(".")
+    labels = _normalize_host(host).split(".")[-MAX_LABELS:]
     return any(".".join(labels[i:]) in entries for i in range(1, len(labels)))

@@ -77,7 +77,9 @@ def subject_has_recipient(ev: Evidence) -> Hit | None:
     the target, not a person writing."""
     subject = ev.subject.lower()
     for raw in ev.message.get_all("To")[:1]:
-        for address in _ADDR_RE.findall(raw.lower()):
+        if "@" not in raw:
+            continue
+        for address in _ADDR_RE.findall(raw[:2000].lower()):  # bounded: the pattern is not linear
             if address in subject:
                 return Hit(evidence=[f"subject: {ev.subject[:100]}", f"to: {address}"], params={"address": address})
     return None

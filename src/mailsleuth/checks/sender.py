@@ -224,7 +224,7 @@ def display_name_other_address(ev: Evidence) -> Hit | None:
     sender = ev.from_addr
     if sender is None or not sender.registrable_domain:
         return None
-    name = sender.display_name_raw
+    name = sender.display_name_raw[:300]  # bounded: the address pattern is not linear on long runs
     for m in (*_ADDRESS_IN_NAME_RE.finditer(name), *filter(None, [_DOMAIN_NAME_RE.match(name)])):
         shown = registrable_domain(m.group(1)) if has_known_suffix(m.group(1)) else ""
         if shown and shown != sender.registrable_domain and "." in shown:
@@ -234,12 +234,17 @@ def display_name_other_address(ev: Evidence) -> Hit | None:
 
 
 # Latin letters mixed in one word with look-alike Greek or Cyrillic ones ("Ρeρe", "Αirdrορ"):
-# nobody types that by accident.
-_LATIN = "a-zA-Z"
-_LOOKALIKE = "\u0370-\u03ff\u0400-\u04ff"
-_MIXED_WORD_RE = re.compile(
-    f"[{_LATIN}]+[{_LOOKALIKE}]+[{_LATIN}{_LOOKALIKE}]*|[{_LOOKALIKE}]+[{_LATIN}]+[{_LATIN}{_LOOKALIKE}]*"
-)
+# nobody types that by accident. Words are split first and then tested, which keeps the cost
+# linear (a single pattern over the whole text backtracks badly on long runs of letters).
+_LOOKALIKE_RE = re.compile("[\u0370-\u03ff\u0400-\u04ff]")
+_LATIN_RE = re.compile("[a-zA-Z]")
+_WORD_RE = re.compile(r"[^\W\d_]+")
+
+
+def _mixed_words(text: str) -> list[str]:
+    if not _LOOKALIKE_RE.search(text):
+        return []
+    return [w for w in _WORD_RE.findall(text) if _LATIN_RE.search(w) and _LOOKALIKE_RE.search(w)]
 
 
 @check("MIXED_SCRIPT_NAME", "sender")
@@ -247,7 +252,7 @@ def mixed_script_name(ev: Evidence) -> Hit | None:
     """A word in the sender name or subject mixes Latin letters with Greek or Cyrillic look-alikes,
     to read as a brand to people and as nothing to filters."""
     name = ev.from_addr.display_name_raw if ev.from_addr else ""
-    words = [m.group(0) for text in (name, ev.subject) for m in _MIXED_WORD_RE.finditer(text)]
+    words = [*_mixed_words(name), *_mixed_words(ev.subject)]
     if not words:
         return None
     return Hit(evidence=[f"word: {w}" for w in words[:5]], params={"words": ", ".join(words[:3])})
