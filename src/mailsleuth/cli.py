@@ -215,6 +215,52 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    """The page and the REST API (needs the 'web' extra)."""
+    try:
+        from .web import UnsafeBind, serve
+    except ImportError as exc:
+        print(f"mailsleuth: serve needs the 'web' extra: pip install 'mailsleuth[web]' ({exc})", file=sys.stderr)
+        return EXIT_USAGE
+    token = os.environ.get("MAILSLEUTH_WEB_TOKEN") or None
+    if args.token_file:
+        try:
+            token = Path(args.token_file).read_text(encoding="utf-8").strip() or None
+        except OSError as exc:
+            print(f"mailsleuth: {args.token_file}: cannot read the token: {exc.strerror or exc}", file=sys.stderr)
+            return EXIT_UNREADABLE
+    db = args.db
+    if db and "://" not in db:  # a plain path: an SQLite file
+        db = f"sqlite:///{Path(db).expanduser().resolve()}"
+    try:
+        serve(host=args.host, port=args.port, workers=args.workers, db_url=db, token=token,
+              max_upload=int(args.max_upload * 1024 * 1024))
+    except UnsafeBind as exc:
+        print(f"mailsleuth: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return 0
+
+
+def add_serve_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    s = sub.add_parser("serve", help="a local web page to paste or drop a mail, and a REST API",
+                       description="Serve a page (paste or drop a mail; verdict, findings, route and map, links, "
+                                   "article downloads) and the REST API /api/v1 (OpenAPI at /openapi.json). "
+                                   "Listens on 127.0.0.1 only unless a token is given; with a token every API call "
+                                   "needs 'Authorization: Bearer <token>'. Needs the 'web' extra.")
+    s.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default 127.0.0.1; any other address needs a token)")
+    s.add_argument("--port", type=int, default=8025, help="port (default 8025)")
+    s.add_argument("--workers", type=int, default=1, help="server processes (default 1)")
+    s.add_argument("--db", metavar="URL|PATH",
+                   help="history database: an SQLAlchemy URL (sqlite:///..., postgresql+psycopg://...) or an "
+                        "SQLite file path (default ~/.local/share/mailsleuth/web.sqlite)")
+    s.add_argument("--token-file", metavar="FILE",
+                   help="file holding the API token (or set MAILSLEUTH_WEB_TOKEN); never given on the command line")
+    s.add_argument("--max-upload", type=float, default=5.0, metavar="MB",
+                   help="largest message accepted, in MB (default 5)")
+    s.set_defaults(func=cmd_serve)
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     from .evaluate import eval_command
 
@@ -273,6 +319,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.set_defaults(func=cmd_train)
 
     add_feeds_parser(sub)
+    add_serve_parser(sub)
 
     e = sub.add_parser("eval", help="measure detection on a labelled corpus (labels.csv: path,label,source,brand)",
                        description="Analyse every message listed in a labels file and print the detection tables "

@@ -9,18 +9,8 @@ Needs the ``web`` extra (FastAPI, uvicorn, SQLAlchemy, python-multipart).
 
 from __future__ import annotations
 
+from .app import create_app
+from .server import serve
 from .settings import UnsafeBind, WebSettings, check_bind
 
 __all__ = ["UnsafeBind", "WebSettings", "check_bind", "create_app", "serve"]
-
-
-def __getattr__(name: str) -> object:
-    if name == "create_app":
-        from .app import create_app
-
-        return create_app
-    if name == "serve":
-        from .server import serve
-
-        return serve
-    raise AttributeError(name)

@@ -42,5 +42,5 @@ def check_bind(host: str, token: str | None) -> None:
     if not is_loopback(host) and not token:
         raise UnsafeBind(
             f"refusing to listen on {host}: it is reachable from other machines and no token is set. "
-            "Give a token (--token, or the MAILSLEUTH_WEB_TOKEN environment variable) so that callers must send "
-            "'Authorization: Bearer <token>', or listen on 127.0.0.1 only.")
+            "Give a token (mailsleuth serve --token-file FILE, or the MAILSLEUTH_WEB_TOKEN environment variable) "
+            "so that callers must send 'Authorization: Bearer <token>', or listen on 127.0.0.1 only.")

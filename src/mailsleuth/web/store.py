@@ -6,16 +6,18 @@ PostgreSQL (``postgresql+psycopg://...``) works too. One table, ``mailsleuth_rep
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+import threading
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Float, LargeBinary, String, Text, create_engine, delete, func, select
+from sqlalchemy import DateTime, Float, LargeBinary, String, Text, create_engine, delete, event, func, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 
@@ -64,13 +66,26 @@ def _engine(url: str) -> Engine:
             db = url.split("///", 1)[-1]
             if db and not db.startswith(":"):
                 Path(db).parent.mkdir(parents=True, exist_ok=True)
-        return create_engine(url, **args)
+        engine = create_engine(url, **args)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    with contextlib.suppress(Exception):  # in-memory databases have no WAL
+        cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
 
 
 class Store:
     def __init__(self, url: str) -> None:
         self.engine = _engine(url)
+        # SQLite has one writer at a time and its busy handler backs off in steps of up to 100 ms: writers in
+        # this process take turns here instead (other processes still rely on the busy timeout).
+        self._write = threading.Lock() if url.startswith("sqlite") else contextlib.nullcontext()
         Base.metadata.create_all(self.engine)
         self._session = sessionmaker(self.engine, expire_on_commit=False)
 
@@ -83,7 +98,7 @@ class Store:
             id=uuid.uuid4().hex, created=dt.datetime.now(dt.UTC), verdict=str(report["verdict"]),
             score=float(report["score"]), brand=brand.get("name"), brand_en=brand.get("name_en"),
             subject=str(report.get("subject") or ""), report_json=json.dumps(report, ensure_ascii=False), raw=raw)
-        with self._session() as s, s.begin():
+        with self._write, self._session() as s, s.begin():
             s.add(row)
         return _stored(row)
 
@@ -100,11 +115,11 @@ class Store:
             return int(total), [_stored(r) for r in rows]
 
     def delete(self, report_id: str) -> bool:
-        with self._session() as s, s.begin():
+        with self._write, self._session() as s, s.begin():
             return bool(s.execute(delete(ReportRow).where(ReportRow.id == report_id)).rowcount)  # type: ignore[attr-defined]
 
     def clear(self) -> int:
-        with self._session() as s, s.begin():
+        with self._write, self._session() as s, s.begin():
             return int(s.execute(delete(ReportRow)).rowcount)  # type: ignore[attr-defined]
 
 
