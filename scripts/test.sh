@@ -2,9 +2,10 @@
 # Set up everything the tests need and run the whole suite: lint (ruff), types (mypy) and
 # tests (pytest). Extra arguments go to pytest.
 #
-# System packages (installed when missing and running as root, e.g. in CI): python3-venv,
-# and Debian's chromium for the browser tests, which Playwright drives with that executable
-# (Playwright never downloads a browser of its own). Without chromium those tests skip.
+# System packages (installed when missing and running as root, e.g. in CI): python3-venv;
+# Debian's chromium for the browser tests, which Playwright drives with that executable
+# (Playwright never downloads a browser of its own); nsd and openssl for the DNS, SPF, DKIM and
+# DMARC tests, which start nsd on loopback. Without them those tests skip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
@@ -17,6 +18,8 @@ apt_install() {
 }
 if ! "$PY" -c 'import venv, ensurepip' 2>/dev/null; then apt_install python3-venv; fi
 if ! command -v chromium >/dev/null 2>&1; then apt_install chromium || true; fi
+# nsd: a real authoritative DNS server the online checks are tested against (on loopback).
+if ! command -v nsd >/dev/null 2>&1 || ! command -v openssl >/dev/null 2>&1; then apt_install nsd openssl || true; fi
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi

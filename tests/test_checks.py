@@ -185,5 +185,9 @@ def test_silent(case: Case) -> None:
     assert case.check not in _ids(case.silent), case.why_silent
 
 
+ONLINE_CHECKS = {"DKIM_FAIL", "SPF_FAIL", "DMARC_FAIL", "AUTH_NONE_BRAND_DOMAIN", "BRAND_SPF_EXCLUDES_ORIGIN",
+                 "FCRDNS_FAIL"}  # need DNS: fired and kept silent by tests/test_online_auth.py against nsd
+
+
 def test_every_check_has_a_case() -> None:
-    assert set(all_checks()) == {c.check for c in CASES}
+    assert set(all_checks()) - ONLINE_CHECKS == {c.check for c in CASES}

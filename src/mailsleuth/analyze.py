@@ -8,6 +8,7 @@ from .advice import advice_for
 from .brands import BrandIndex
 from .checks import Hit, all_checks
 from .enrich import Enricher, default_enricher
+from .enrich.auth import Authenticator
 from .evidence import Evidence, gather
 from .geo import CountryLookup, default_country_lookup
 from .mime import parse_message
@@ -81,13 +82,16 @@ def summarise(verdict: str, findings: list[Finding]) -> dict[str, str]:
 
 def analyze(data: bytes, *, brands: BrandIndex | None = None, countries: CountryLookup | None = None,
             scores: Scores | None = None, offline_geo: bool = True, enricher: Enricher | None = None,
-            enrich: bool = True) -> Report:
+            enrich: bool = True, online: bool = False, dns_server: str | None = None,
+            authenticator: Authenticator | None = None) -> Report:
     """Analyse one raw message and explain the verdict.
 
     ``brands``, ``countries`` and ``scores`` default to the data shipped with the package;
     pass your own to use other brand lists, geo data or weights. ``enricher`` looks up the
     origin and links (offline by default: city geo-IP, ASN, the local phishing-feed store);
-    ``enrich=False`` skips it.
+    ``enrich=False`` skips it. ``online=True`` (or an ``authenticator``) also asks DNS -
+    ``dns_server`` "HOST:PORT", else the system's resolvers - for DKIM, SPF, DMARC and the
+    origin's reverse DNS; nothing leaves the machine otherwise.
     """
     msg = parse_message(data)
     brand_index = brands or BrandIndex.load()
@@ -96,6 +100,12 @@ def analyze(data: bytes, *, brands: BrandIndex | None = None, countries: Country
     ev = gather(msg, brand_index=brand_index, countries=countries)
     if enrich:
         ev.enrichment = (enricher or default_enricher()).enrich(ev.origin.ip if ev.origin else None, ev.links)
+    if online or authenticator is not None:
+        if authenticator is None:
+            from .enrich.dnsprovider import DnsProvider  # needs dnspython: the "online" extra
+
+            authenticator = Authenticator(DnsProvider.from_spec(dns_server))
+        ev.auth = authenticator.authenticate(ev, data)
     sc = scores or default_scores()
     findings = run_checks(ev, sc)
     verdict, total = verdict_for(findings, sc)
@@ -113,7 +123,7 @@ def analyze(data: bytes, *, brands: BrandIndex | None = None, countries: Country
         message_id=ev.message_id, message_id_domain=ev.message_id_domain, origin=ev.origin,
         origin_country=ev.origin_country, hops=ev.hops, links=ev.links,
         list_id=ev.list_info.list_id if ev.list_info else "", findings=findings,
-        advice=advice_for(verdict, bj, be), warnings=ev.warnings, enrichment=ev.enrichment,
+        advice=advice_for(verdict, bj, be), warnings=ev.warnings, enrichment=ev.enrichment, auth=ev.auth,
     )
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from . import __version__
 from .analyze import analyze
 from .enrich import default_enricher
+from .enrich.auth import Authenticator
 from .enrich.cli import add_feeds_parser
 from .report import Report
 from .scoring import Scores, check_groups, load_scores
@@ -67,8 +68,9 @@ def _read(p: Path) -> Iterator[tuple[str, bytes | None, str]]:
         yield str(p), None, exc.strerror or str(exc)
 
 
-def _analyze(data: bytes, scores: Scores | None, feeds: str | None = None) -> Report:
-    report = analyze(data[:MAX_INPUT], scores=scores, enricher=default_enricher(feeds))
+def _analyze(data: bytes, scores: Scores | None, feeds: str | None = None,
+             authenticator: Authenticator | None = None) -> Report:
+    report = analyze(data[:MAX_INPUT], scores=scores, enricher=default_enricher(feeds), authenticator=authenticator)
     if len(data) > MAX_INPUT:
         report.warnings.append(f"input larger than {MAX_INPUT} bytes: only the first {MAX_INPUT} were read")
     return report
@@ -94,6 +96,21 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         except (OSError, ValueError, KeyError) as exc:
             print(f"mailsleuth: {args.scores}: cannot read the scores file: {exc}", file=sys.stderr)
             return EXIT_UNREADABLE
+    authenticator = None
+    if args.online:
+        try:
+            from .enrich.dnsprovider import DnsProvider
+
+            authenticator = Authenticator(DnsProvider.from_spec(args.dns_server, timeout=args.dns_timeout))
+        except ImportError:
+            print("mailsleuth: --online needs the 'online' extra: pip install 'mailsleuth[online]'", file=sys.stderr)
+            return EXIT_USAGE
+        except ValueError as exc:
+            print(f"mailsleuth: --dns-server {args.dns_server}: {exc} (give an address: HOST:PORT)", file=sys.stderr)
+            return EXIT_USAGE
+    elif args.dns_server:
+        print("mailsleuth: --dns-server needs --online", file=sys.stderr)
+        return EXIT_USAGE
     worst = 0
     failed = internal = False
     first = True
@@ -109,7 +126,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
                 print(json.dumps({"path": name, "error": error}, ensure_ascii=False))
             continue
         try:
-            report = _analyze(data, scores, args.feeds)
+            report = _analyze(data, scores, args.feeds, authenticator)
         except Exception as exc:  # a bug must not stop a batch; say which input triggered it
             internal = True
             print(f"mailsleuth: {name}: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
@@ -291,6 +308,14 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--feeds", metavar="PATH",
                    help="phishing-feed store to look links up in (default: $MAILSLEUTH_FEEDS or "
                         "~/.local/share/mailsleuth/feeds.sqlite; fill it with: mailsleuth feeds import)")
+    a.add_argument("--online", action="store_true",
+                   help="also ask DNS: DKIM signatures, SPF, DMARC, reverse DNS of the origin, and whether the "
+                        "claimed brand's SPF allows the origin (needs the 'online' extra)")
+    a.add_argument("--dns-server", metavar="HOST:PORT",
+                   help="with --online: the DNS server to ask (an IP address, port 53 by default; "
+                        "default: the system's resolvers)")
+    a.add_argument("--dns-timeout", type=float, default=3.0, metavar="SECONDS",
+                   help="with --online: seconds to wait for one DNS answer (default 3)")
     a.add_argument("--text-model", metavar="FILE", help="a text model trained with mailsleuth train")
     a.set_defaults(func=cmd_analyze)
 

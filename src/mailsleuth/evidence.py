@@ -26,6 +26,7 @@ from .urls import Form, HtmlContent, dedupe, links_in_text, parse_html
 
 MAX_TEXT = 200_000  # characters of body text that content checks read
 if TYPE_CHECKING:
+    from .enrich.auth import AuthResults
     from .enrich.enricher import Enrichment
 
 _REPLY_RE = re.compile(r"(?i)^\s*(?:re|fwd?|aw|sv|tr)\s*[:：]")
@@ -65,6 +66,7 @@ class Evidence:
     brand_index: BrandIndex
     warnings: list[str] = field(default_factory=list)
     enrichment: Enrichment | None = None  # set by analyze() after gather(); None: not enriched
+    auth: AuthResults | None = None  # set by analyze(online=True); None: not looked up
 
     @property
     def origin(self) -> Hop | None:

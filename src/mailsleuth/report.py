@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .enrich.auth import AuthResults
 from .enrich.enricher import Enrichment
 from .geo import Country
 from .models import Address, Finding, Hop, Link, Verdict
@@ -47,6 +48,7 @@ class Report:
     advice: dict[str, str]
     warnings: list[str] = field(default_factory=list)
     enrichment: Enrichment | None = None
+    auth: AuthResults | None = None  # online only
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -74,6 +76,7 @@ class Report:
             "advice": self.advice,
             "warnings": self.warnings,
             "enrichment": self.enrichment.to_dict() if self.enrichment else None,
+            **({"auth": self.auth.to_dict()} if self.auth else {}),
         }
 
 
