@@ -5,7 +5,8 @@
 # System packages (installed when missing and running as root, e.g. in CI): python3-venv;
 # Debian's chromium for the browser tests, which Playwright drives with that executable
 # (Playwright never downloads a browser of its own); nsd and openssl for the DNS, SPF, DKIM and
-# DMARC tests, which start nsd on loopback. Without them those tests skip.
+# DMARC tests, which start nsd on loopback; postgresql for the web history test, which starts
+# its own server on loopback. Without them those tests skip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
@@ -20,6 +21,8 @@ if ! "$PY" -c 'import venv, ensurepip' 2>/dev/null; then apt_install python3-ven
 if ! command -v chromium >/dev/null 2>&1; then apt_install chromium || true; fi
 # nsd: a real authoritative DNS server the online checks are tested against (on loopback).
 if ! command -v nsd >/dev/null 2>&1 || ! command -v openssl >/dev/null 2>&1; then apt_install nsd openssl || true; fi
+# PostgreSQL server binaries: the web history is also tested on a real PostgreSQL it starts.
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then apt_install postgresql || true; fi
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
