@@ -21,6 +21,8 @@ if ! "$PY" -c 'import venv, ensurepip' 2>/dev/null; then apt_install python3-ven
 if ! command -v chromium >/dev/null 2>&1; then apt_install chromium || true; fi
 # nsd: a real authoritative DNS server the online checks are tested against (on loopback).
 if ! command -v nsd >/dev/null 2>&1 || ! command -v openssl >/dev/null 2>&1; then apt_install nsd openssl || true; fi
+# strace: the offline guarantee is tested by tracing every network syscall.
+if ! command -v strace >/dev/null 2>&1; then apt_install strace || true; fi
 # PostgreSQL server binaries: the web history is also tested on a real PostgreSQL it starts.
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then apt_install postgresql || true; fi
 if [ ! -x .venv/bin/python ]; then
