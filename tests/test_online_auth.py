@@ -41,6 +41,7 @@ from mailsleuth.evidence import Evidence, gather  # noqa: E402
 from mailsleuth.mime import parse_message  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "dns"))
+ROOT = Path(__file__).resolve().parents[1]
 from nsd_server import NsdServer, closed_port, nsd_binary, start_nsd, txt_strings  # noqa: E402
 
 TEMPLATE = Path(__file__).resolve().parent / "data" / "auth" / "mail.eml.template"
@@ -323,3 +324,25 @@ def test_dmarc_record_and_alignment() -> None:
     assert aligned("news.example-brand.test", "example-brand.test", "r")
     assert not aligned("news.example-brand.test", "example-brand.test", "s")
     assert not aligned("example-brand.test", "revapec.test", "r")
+
+
+def test_link_host_resolves_and_is_placed(nsd: NsdServer) -> None:
+    """The seed's link host (modelled as www.eki-net-member.revapec.test) resolves to
+    104.129.5.102, which the offline data places in Los Angeles; the link is never fetched."""
+    import mailsleuth
+
+    raw = (ROOT / "examples" / "ekinet-account-deleted.eml").read_bytes().replace(
+        b"www.eki-net-member.revapec.cn", b"www.eki-net-member.revapec.test")
+    report = mailsleuth.analyze(raw, online=True, dns_server=nsd.spec)
+    (hosting,) = [h for h in report.hosting if h.host == "www.eki-net-member.revapec.test"]
+    (addr,) = hosting.addresses
+    assert addr.ip == "104.129.5.102"
+    assert addr.geo is not None and addr.geo.country_code == "US" and "Los Angeles" in addr.geo.city
+    assert addr.asn is not None and addr.asn.org
+    assert report.to_dict()["hosting"][0]["addresses"][0]["ip"] == "104.129.5.102"
+
+
+def test_offline_analysis_never_imports_the_dns_library() -> None:
+    code = ("import sys, mailsleuth; mailsleuth.analyze(b'From: a@example.org\\n\\nhi'); "
+            "sys.exit(1 if 'dns' in sys.modules or 'dkim' in sys.modules else 0)")
+    assert subprocess.run([sys.executable, "-c", code], timeout=120).returncode == 0

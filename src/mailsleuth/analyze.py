@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from .advice import advice_for
 from .brands import BrandIndex
@@ -15,6 +16,9 @@ from .mime import parse_message
 from .models import Finding
 from .report import BrandRef, Report
 from .scoring import Scores, default_scores, evaluate, explain, load_scores, verdict_for
+
+if TYPE_CHECKING:
+    from .enrich.hosting import LinkHosting
 
 _ID_RE = re.compile(r"[A-Z][A-Z0-9_]+")
 COMPOSITE_MIN_CONFIDENCE = 0.5
@@ -98,14 +102,20 @@ def analyze(data: bytes, *, brands: BrandIndex | None = None, countries: Country
     if countries is None and offline_geo:
         countries = default_country_lookup()
     ev = gather(msg, brand_index=brand_index, countries=countries)
+    enricher = enricher or default_enricher()
     if enrich:
-        ev.enrichment = (enricher or default_enricher()).enrich(ev.origin.ip if ev.origin else None, ev.links)
+        ev.enrichment = enricher.enrich(ev.origin.ip if ev.origin else None, ev.links)
+    hosting: list[LinkHosting] = []  # online only
     if online or authenticator is not None:
         if authenticator is None:
             from .enrich.dnsprovider import DnsProvider  # needs dnspython: the "online" extra
 
             authenticator = Authenticator(DnsProvider.from_spec(dns_server))
         ev.auth = authenticator.authenticate(ev, data)
+        if authenticator.dns is not None:
+            from .enrich.hosting import resolve_link_hosts
+
+            hosting = resolve_link_hosts(ev.links, authenticator.dns, enricher)
     sc = scores or default_scores()
     findings = run_checks(ev, sc)
     verdict, total = verdict_for(findings, sc)
@@ -124,6 +134,7 @@ def analyze(data: bytes, *, brands: BrandIndex | None = None, countries: Country
         origin_country=ev.origin_country, hops=ev.hops, links=ev.links,
         list_id=ev.list_info.list_id if ev.list_info else "", findings=findings,
         advice=advice_for(verdict, bj, be), warnings=ev.warnings, enrichment=ev.enrichment, auth=ev.auth,
+        hosting=hosting,
     )
 
 

@@ -107,6 +107,12 @@ def _links(report: Report, console: Console, lang: str) -> None:
     for link in report.links[:15]:
         text = f"  \"{link.text[:40]}\"" if link.text else ""
         console.print(Text(f"  {link.host}  [{link.registrable_domain or '-'}]{text}"))
+    for hosting in report.hosting:
+        for addr in hosting.addresses:
+            geo, asn = addr.geo, addr.asn
+            place = ", ".join(x for x in (geo.city, geo.country_code) if x) if geo else ""
+            org = asn.org if asn and asn.org else ""
+            console.print(Text(f"    {hosting.host} -> {addr.ip}  {place}  {org}".rstrip(), style="dim"))
     if len(report.links) > 15:
         console.print(f"  … +{len(report.links) - 15}")
     console.print()

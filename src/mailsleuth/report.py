@@ -4,12 +4,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .enrich.auth import AuthResults
 from .enrich.enricher import Enrichment
 from .geo import Country
 from .models import Address, Finding, Hop, Link, Verdict
+
+if TYPE_CHECKING:
+    from .enrich.hosting import LinkHosting
 
 SCHEMA_VERSION = "1.0"
 
@@ -49,6 +52,7 @@ class Report:
     warnings: list[str] = field(default_factory=list)
     enrichment: Enrichment | None = None
     auth: AuthResults | None = None  # online only
+    hosting: list[LinkHosting] = field(default_factory=list)  # online only: where link hosts resolve
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -77,6 +81,7 @@ class Report:
             "warnings": self.warnings,
             "enrichment": self.enrichment.to_dict() if self.enrichment else None,
             **({"auth": self.auth.to_dict()} if self.auth else {}),
+            **({"hosting": [h.to_dict() for h in self.hosting]} if self.hosting else {}),
         }
 
 
