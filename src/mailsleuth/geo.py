@@ -47,5 +47,17 @@ class Geoip2FastCountry:
 
 
 @cache
+def _territories_ja() -> dict[str, str]:
+    from babel import Locale  # CLDR's country names, shipped with Babel
+
+    return {str(k): str(v) for k, v in Locale("ja").territories.items()}
+
+
+def country_name_ja(code: str, fallback: str = "") -> str:
+    """The Japanese name of an ISO 3166 country code (中国 for CN), from CLDR via Babel."""
+    return _territories_ja().get(code.upper(), fallback or code)
+
+
+@cache
 def default_country_lookup() -> CountryLookup:
     return Geoip2FastCountry()

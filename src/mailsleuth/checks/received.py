@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..domains import is_ip, registrable_domain
 from ..evidence import Evidence
+from ..geo import country_name_ja
 from . import Hit, check
 
 
@@ -48,6 +49,7 @@ def origin_far_from_brand(ev: Evidence) -> Hit | None:
     return Hit(evidence=[f"ip: {ev.origin.ip}", f"country: {ev.origin_country.code} ({ev.origin_country.name})",
                          f"brand country: {home}", f"source: {ev.origin_country.source}"],
                params={"brand": brand, "ip": ev.origin.ip or "", "country": ev.origin_country.name,
+                       "country_ja": country_name_ja(ev.origin_country.code, ev.origin_country.name),
                        "code": ev.origin_country.code, "home": home})
 
 
