@@ -28,8 +28,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from publicsuffixlist import PublicSuffixList
-
+from .domains import psl as _psl
 from .normalize import fold
 
 __all__ = ["Brand", "BrandHit", "BrandIndex", "registrable_domain"]
@@ -67,11 +66,6 @@ class BrandHit:
     brand: Brand
     matched: str  # the folded name that matched
     weak: bool
-
-
-@functools.cache
-def _psl() -> PublicSuffixList:
-    return PublicSuffixList()
 
 
 def _ascii_host(host: str) -> str:

@@ -19,7 +19,8 @@ _PORT_RE = re.compile(r":\d{1,5}$")
 
 
 @cache
-def _psl() -> PublicSuffixList:
+def psl() -> PublicSuffixList:
+    """The one Public Suffix List instance of the process (loading it takes ~30 ms)."""
     return PublicSuffixList()
 
 
@@ -55,7 +56,7 @@ def registrable_domain(host: str) -> str:
         return ""
     host = ".".join(host.split(".")[-12:])  # public suffix rules are a few labels deep
     try:
-        found = _psl().privatesuffix(host)
+        found = psl().privatesuffix(host)
     except (ValueError, UnicodeError):
         return ""
     return str(found) if found else ""
@@ -77,7 +78,7 @@ def has_known_suffix(host: str) -> bool:
 def public_suffix(host: str) -> str:
     host = normalize_host(host)
     try:
-        found = _psl().publicsuffix(host)
+        found = psl().publicsuffix(host)
     except (ValueError, UnicodeError):
         return ""
     return str(found) if found else ""

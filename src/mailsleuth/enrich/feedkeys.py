@@ -28,7 +28,7 @@ import re
 from dataclasses import dataclass
 
 from ..brands import BrandIndex
-from ..domains import _psl, is_ip, normalize_host, registrable_domain
+from ..domains import is_ip, normalize_host, psl, registrable_domain
 from ..lists import domain_set
 
 SHARED_LISTS = ("free_file_hosts", "free_subdomain_hosts", "self_service_creation_platform_domains",
@@ -82,7 +82,7 @@ def _registrable(host: str) -> str:
     if not host[-1].isalpha() or ":" in host:
         return registrable_domain(host)
     try:
-        found = _psl().privatesuffix(host)
+        found = psl().privatesuffix(host)
     except (ValueError, UnicodeError):
         return ""
     return str(found) if found else ""
