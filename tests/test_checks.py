@@ -156,6 +156,11 @@ CASES = [
     Case("HIDDEN_TEXT",
          mail(html='<p>Hello</p><div style="display:none">' + "lorem ipsum dolor sit amet " * 4 + "</div>"),
          mail(html="<p>Hello</p><div>lorem ipsum dolor sit amet, visible to all readers</div>"), "visible"),
+    Case("IMAGE_ONLY_WITH_LINK",
+         mail(html='<a href="http://offer.example.net/x"><img src="http://cdn.example.net/ad.png"></a>'),
+         mail(html='<p>Hi Ken, the minutes from Tuesday are on the wiki; the slides are attached below as '
+                   'an image.</p><img src="http://wiki.example.org/s.png"><a href="http://wiki.example.org/">wiki</a>'),
+         "a real message around the picture"),
     Case("STRUCTURE_UNREADABLE",
          b"From: a@example.org\nSubject: x\nContent-Type: multipart/mixed; boundary=q\n\n--q\n"
          b"Content-Type: text/plain; charset=iso-2022-jp\n\n\x1b$B\xff\xfe\x1b(B\n",

@@ -53,3 +53,19 @@ def structure_not_email(ev: Evidence) -> Hit | None:
         return None
     return Hit(evidence=[f"header lines: {len(ev.message.headers)}", f"bytes: {ev.message.size}"],
                params={"size": str(ev.message.size)})
+
+
+@check("IMAGE_ONLY_WITH_LINK", "structure")
+def image_only_with_link(ev: Evidence) -> Hit | None:
+    """The mail is a picture and a link, with next to no text: what it says is in the image,
+    where filters and screen readers cannot read it."""
+    if ev.message.text_parts and any(len(t.strip()) > 40 for t in ev.message.text_parts):
+        return None
+    for html in ev.html:
+        images = [link for link in html.links if link.source == "img"]
+        clickable = {link.url for link in html.links if link.source == "href"}
+        words = len(html.text.split())
+        if images and 1 <= len(clickable) <= 3 and words <= 15:
+            return Hit(evidence=[f"images: {len(images)}", f"links: {len(clickable)}", f"words of text: {words}"],
+                       params={"images": str(len(images)), "words": str(words)})
+    return None
