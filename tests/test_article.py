@@ -8,7 +8,6 @@ Regenerate the golden files after an intended change with:
 from __future__ import annotations
 
 import io
-import os
 import re
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from markdown_it import MarkdownIt
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 import mailsleuth
+from conftest import compare_golden
 from mailsleuth.article import (
     MailBody,
     defang,
@@ -34,7 +34,6 @@ from mailsleuth.report import Report
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).resolve().parent / "golden" / "article"
 DATA = Path(__file__).resolve().parent / "data"
-UPDATE = os.environ.get("MAILSLEUTH_UPDATE_GOLDEN") == "1"
 CASES = ["ekinet-account-deleted", "amazon-lookalike"]
 XSS = DATA / "xss-mail.eml"
 SCHEME_RE = re.compile(r"(?i)\b(?:https?|ftp)://")
@@ -51,14 +50,6 @@ def _report(data: bytes) -> Report:
     return mailsleuth.analyze(data)
 
 
-def _compare(path: Path, actual: str) -> None:
-    if UPDATE:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(actual, encoding="utf-8")
-    assert path.is_file(), f"missing golden file {path.name}: run with MAILSLEUTH_UPDATE_GOLDEN=1"
-    assert actual == path.read_text(encoding="utf-8"), f"{path.name} differs from its golden file"
-
-
 # -- golden renders --------------------------------------------------------------------------
 
 
@@ -67,14 +58,14 @@ def _compare(path: Path, actual: str) -> None:
 @pytest.mark.parametrize("lang", ["ja", "en"])
 def test_markdown_golden(case: str, lang: str) -> None:
     data = _mail(case)
-    _compare(GOLDEN / f"{case}.{lang}.md", render_markdown(_report(data), lang, mail=data))
+    compare_golden(GOLDEN / f"{case}.{lang}.md", render_markdown(_report(data), lang, mail=data))
 
 
 @needs_map
 @pytest.mark.parametrize("case", CASES)
 def test_html_golden(case: str) -> None:
     data = _mail(case)
-    _compare(GOLDEN / f"{case}.ja.html", render_html(_report(data), "ja", mail=data))
+    compare_golden(GOLDEN / f"{case}.ja.html", render_html(_report(data), "ja", mail=data))
 
 
 @needs_map

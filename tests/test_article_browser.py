@@ -10,41 +10,19 @@ A screenshot of the えきねっと article is written to /tmp/article-ja.png fo
 from __future__ import annotations
 
 import contextlib
-import importlib.util
-import os
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 import mailsleuth
+from conftest import skip_without_browser
 from mailsleuth.article import render_html
 
 ROOT = Path(__file__).resolve().parents[1]
 XSS = Path(__file__).resolve().parent / "data" / "xss-mail.eml"
-CHROMIUM = os.environ.get("MAILSLEUTH_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 SCREENSHOT = Path("/tmp/article-ja.png")
 
-if importlib.util.find_spec("playwright") is None:
-    pytest.skip("the playwright Python package is not installed (pip install playwright)", allow_module_level=True)
-if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):
-    pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+skip_without_browser()
 
 
 def _open(browser: Any, html_path: Path, screenshot: Path) -> dict[str, Any]:

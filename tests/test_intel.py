@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 import pytest
 
 import mailsleuth
+from conftest import compare_golden
 from mailsleuth import intel
 from mailsleuth.intel import render_intel, to_misp_event, to_stix_bundle
 from mailsleuth.models import Finding, Hop, Link
@@ -25,7 +25,6 @@ from mailsleuth.report import Report
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).resolve().parent / "golden" / "intel"
-UPDATE = os.environ.get("MAILSLEUTH_UPDATE_GOLDEN") == "1"
 SEED = "ekinet-account-deleted"
 CREATED = dt.datetime(2022, 3, 25, 6, 0, tzinfo=dt.UTC)
 PHISHING_URL = "https://www.eki-net-member.revapec.cn/"
@@ -59,23 +58,15 @@ def _misp_attributes(event: dict[str, Any]) -> list[dict[str, Any]]:
     return [*event.get("Attribute", []), *(a for o in event.get("Object", []) for a in o["Attribute"])]
 
 
-def _compare(path: Path, actual: str) -> None:
-    if UPDATE:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(actual, encoding="utf-8")
-    assert path.is_file(), f"missing golden file {path.name}: run with MAILSLEUTH_UPDATE_GOLDEN=1"
-    assert actual == path.read_text(encoding="utf-8"), f"{path.name} differs from its golden file"
-
-
 # ----------------------------------------------------------------------------------- golden files
 def test_stix_golden() -> None:
     text = to_stix_bundle(_report(SEED), raw_message=_raw(SEED), created=CREATED)
-    _compare(GOLDEN / f"{SEED}.stix.json", text + "\n")
+    compare_golden(GOLDEN / f"{SEED}.stix.json", text + "\n")
 
 
 def test_misp_golden() -> None:
     text = to_misp_event(_report(SEED), raw_message=_raw(SEED), date=CREATED.date())
-    _compare(GOLDEN / f"{SEED}.misp.json", text + "\n")
+    compare_golden(GOLDEN / f"{SEED}.misp.json", text + "\n")
 
 
 # --------------------------------------------------------------------------- the libraries' parsers

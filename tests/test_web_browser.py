@@ -4,9 +4,6 @@ the XSS mail runs nothing; no request leaves 127.0.0.1. Skips when playwright or
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,19 +11,15 @@ from typing import Any
 import pytest
 
 pytest.importorskip("fastapi", reason="the 'web' extra is not installed (pip install 'mailsleuth[web]')")
-if importlib.util.find_spec("playwright") is None:
-    pytest.skip("the playwright Python package is not installed (pip install playwright)", allow_module_level=True)
-CHROMIUM = os.environ.get("MAILSLEUTH_CHROMIUM", "/usr/bin/chromium")
-if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):
-    pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
+from conftest import skip_without_browser
+
+skip_without_browser()
 
 from mailsleuth.web.testing import running_server  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "examples" / "ekinet-account-deleted.eml"
 XSS = Path(__file__).resolve().parent / "data" / "xss-mail.eml"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 @pytest.fixture(scope="module")
@@ -34,18 +27,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     db = tmp_path_factory.mktemp("webb") / "web.sqlite"
     with running_server(f"sqlite:///{db}") as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 class Watch:

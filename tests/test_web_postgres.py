@@ -6,7 +6,6 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -19,7 +18,7 @@ pytest.importorskip("psycopg", reason="psycopg is not installed (pip install 'ps
 
 import httpx
 
-from mailsleuth.web.testing import running_server
+from mailsleuth.web.testing import free_port, running_server
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = (ROOT / "examples" / "ekinet-account-deleted.eml").read_bytes()
@@ -28,12 +27,6 @@ SEED = (ROOT / "examples" / "ekinet-account-deleted.eml").read_bytes()
 def _pg_bin(name: str) -> str | None:
     found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
     return found[-1] if found else shutil.which(name)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _as_postgres(cmd: list[str]) -> list[str]:
@@ -54,7 +47,7 @@ def postgres_url() -> Iterator[str]:
     if os.geteuid() == 0:
         shutil.chown(base, "postgres")
         base.chmod(0o700)
-    port = _free_port()
+    port = free_port()
     try:
         subprocess.run(_as_postgres([initdb, "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync"]),
                        check=True, capture_output=True, timeout=120)
