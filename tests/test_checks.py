@@ -191,7 +191,9 @@ def test_silent(case: Case) -> None:
 
 
 ONLINE_CHECKS = {"DKIM_FAIL", "SPF_FAIL", "DMARC_FAIL", "AUTH_NONE_BRAND_DOMAIN", "BRAND_SPF_EXCLUDES_ORIGIN",
-                 "FCRDNS_FAIL"}  # need DNS: fired and kept silent by tests/test_online_auth.py against nsd
+                 "FCRDNS_FAIL",  # need DNS: fired and kept silent by tests/test_online_auth.py against nsd
+                 # DNS, RDAP/WHOIS or reputation: tests/test_online_pipeline.py, tests/test_online_reputation.py
+                 "YOUNG_DOMAIN", "LINK_HOST_NO_DNS", "LINK_HOST_PARKED", "LINK_HOSTING_FAR", "REPUTATION_LISTED"}
 
 
 def test_every_check_has_a_case() -> None:

@@ -10,6 +10,7 @@ from .brands import BrandIndex
 from .checks import Hit, all_checks
 from .enrich import Enricher, default_enricher
 from .enrich.auth import Authenticator
+from .enrich.journal import Journal
 from .evidence import Evidence, gather
 from .geo import CountryLookup, default_country_lookup
 from .mime import parse_message
@@ -18,7 +19,7 @@ from .report import BrandRef, Report
 from .scoring import Scores, default_scores, evaluate, explain, load_scores, verdict_for
 
 if TYPE_CHECKING:
-    from .enrich.hosting import LinkHosting
+    from .enrich.online import OnlineLookups
 
 _ID_RE = re.compile(r"[A-Z][A-Z0-9_]+")
 COMPOSITE_MIN_CONFIDENCE = 0.5
@@ -87,15 +88,19 @@ def summarise(verdict: str, findings: list[Finding]) -> dict[str, str]:
 def analyze(data: bytes, *, brands: BrandIndex | None = None, countries: CountryLookup | None = None,
             scores: Scores | None = None, offline_geo: bool = True, enricher: Enricher | None = None,
             enrich: bool = True, online: bool = False, dns_server: str | None = None,
-            authenticator: Authenticator | None = None) -> Report:
+            authenticator: Authenticator | None = None, lookups: OnlineLookups | None = None,
+            journal: Journal | None = None) -> Report:
     """Analyse one raw message and explain the verdict.
 
     ``brands``, ``countries`` and ``scores`` default to the data shipped with the package;
     pass your own to use other brand lists, geo data or weights. ``enricher`` looks up the
     origin and links (offline by default: city geo-IP, ASN, the local phishing-feed store);
-    ``enrich=False`` skips it. ``online=True`` (or an ``authenticator``) also asks DNS -
-    ``dns_server`` "HOST:PORT", else the system's resolvers - for DKIM, SPF, DMARC and the
-    origin's reverse DNS; nothing leaves the machine otherwise.
+    ``enrich=False`` skips it. ``online=True`` (or an ``authenticator`` with a DNS provider) also
+    asks DNS - ``dns_server`` "HOST:PORT", else the system's resolvers - for DKIM, SPF, DMARC,
+    the origin's reverse DNS and the link hosts' addresses; ``lookups`` configures every online
+    look-up instead (RDAP/WHOIS, reputation services, the per-message deadline). Nothing leaves
+    the machine otherwise. Every answer goes through ``journal`` (a fresh one by default), which
+    an evidence bundle is written from - or replayed from.
     """
     msg = parse_message(data)
     brand_index = brands or BrandIndex.load()
@@ -103,19 +108,23 @@ def analyze(data: bytes, *, brands: BrandIndex | None = None, countries: Country
         countries = default_country_lookup()
     ev = gather(msg, brand_index=brand_index, countries=countries)
     enricher = enricher or default_enricher()
+    journal = journal if journal is not None else Journal()
     if enrich:
-        ev.enrichment = enricher.enrich(ev.origin.ip if ev.origin else None, ev.links)
-    hosting: list[LinkHosting] = []  # online only
-    if online or authenticator is not None:
-        if authenticator is None:
+        ev.enrichment = enricher.enrich(ev.origin.ip if ev.origin else None, ev.links, journal)
+    if lookups is None and (online or (authenticator is not None and authenticator.dns is not None)):
+        from .enrich.online import OnlineLookups
+
+        dns = authenticator.dns if authenticator is not None else None
+        if dns is None:
             from .enrich.dnsprovider import DnsProvider  # needs dnspython: the "online" extra
 
-            authenticator = Authenticator(DnsProvider.from_spec(dns_server))
+            dns = DnsProvider.from_spec(dns_server)
+        lookups = OnlineLookups(dns=dns, authenticator=authenticator)
+    if lookups is not None:
+        ev.online = lookups.run(ev, data, enricher, journal)
+        ev.auth = ev.online.auth
+    elif authenticator is not None:  # receiver's Authentication-Results only
         ev.auth = authenticator.authenticate(ev, data)
-        if authenticator.dns is not None:
-            from .enrich.hosting import resolve_link_hosts
-
-            hosting = resolve_link_hosts(ev.links, authenticator.dns, enricher)
     sc = scores or default_scores()
     findings = run_checks(ev, sc)
     verdict, total = verdict_for(findings, sc)
@@ -134,7 +143,7 @@ def analyze(data: bytes, *, brands: BrandIndex | None = None, countries: Country
         origin_country=ev.origin_country, hops=ev.hops, links=ev.links,
         list_id=ev.list_info.list_id if ev.list_info else "", findings=findings,
         advice=advice_for(verdict, bj, be), warnings=ev.warnings, enrichment=ev.enrichment, auth=ev.auth,
-        hosting=hosting,
+        hosting=list(ev.online.hosting) if ev.online else [], online=ev.online,
     )
 
 

@@ -16,14 +16,18 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .analyze import analyze
 from .enrich import default_enricher
-from .enrich.auth import Authenticator
 from .enrich.cli import add_feeds_parser
+from .enrich.journal import AnswerCache, Journal
 from .report import Report
 from .scoring import Scores, check_groups, load_scores
+
+if TYPE_CHECKING:
+    from .enrich.online import OnlineLookups
 
 EXIT = {"clean": 0, "suspicious": 1, "spam": 1, "phishing": 2}
 EXIT_UNREADABLE = 3
@@ -68,12 +72,55 @@ def _read(p: Path) -> Iterator[tuple[str, bytes | None, str]]:
         yield str(p), None, exc.strerror or str(exc)
 
 
-def _analyze(data: bytes, scores: Scores | None, feeds: str | None = None,
-             authenticator: Authenticator | None = None) -> Report:
-    report = analyze(data[:MAX_INPUT], scores=scores, enricher=default_enricher(feeds), authenticator=authenticator)
+def _analyze(data: bytes, scores: Scores | None, feeds: str | None = None, lookups: OnlineLookups | None = None,
+             cache: AnswerCache | None = None, bundle: Path | None = None) -> Report:
+    """One message; with ``bundle``, also write its evidence bundle there."""
+    enricher = default_enricher(feeds)
+    journal = Journal(cache=cache)
+    report = analyze(data[:MAX_INPUT], scores=scores, enricher=enricher, lookups=lookups, journal=journal)
+    extra = []
     if len(data) > MAX_INPUT:
-        report.warnings.append(f"input larger than {MAX_INPUT} bytes: only the first {MAX_INPUT} were read")
+        extra.append(f"input larger than {MAX_INPUT} bytes: only the first {MAX_INPUT} were read")
+    report.warnings.extend(extra)
+    if bundle is not None:
+        from .bundle import make_bundle
+
+        text = make_bundle(data[:MAX_INPUT], report, journal, enricher, lookups, extra).to_json()
+        bundle.write_text(text, encoding="utf-8")
     return report
+
+
+def _online(args: argparse.Namespace) -> tuple[OnlineLookups | None, AnswerCache | None] | str:
+    """The online look-ups the options and the config file ask for, or an error message."""
+    from .enrich.setup import SetupError, config_path, load_settings
+
+    try:
+        settings = load_settings(config_path(args.config))
+    except SetupError as exc:
+        return str(exc)
+    if not (args.online or settings.enabled):
+        for opt in ("dns_server", "rdap_url", "rdap_bootstrap", "whois_server", "deadline"):
+            if getattr(args, opt):
+                return f"--{opt.replace('_', '-')} needs --online"
+        return None, None
+    for opt in ("dns_server", "dns_timeout", "deadline", "rdap_url", "rdap_bootstrap"):
+        if getattr(args, opt) is not None:
+            setattr(settings, opt, getattr(args, opt))
+    for spec in args.whois_server or ():
+        tld, sep, server = spec.partition("=")
+        if not sep or not tld or not server:
+            return f"--whois-server {spec}: give TLD=HOST[:PORT], e.g. cn=whois.cnnic.cn"
+        settings.whois_servers[tld.strip(".").lower()] = server
+    if args.no_cache:
+        settings.cache = ""
+    try:
+        from .enrich.setup import build_lookups
+
+        return build_lookups(settings)
+    except ImportError:
+        return "--online needs the 'online' extra: pip install 'mailsleuth[online]'"
+    except SetupError as exc:
+        return str(exc)
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
@@ -96,27 +143,20 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         except (OSError, ValueError, KeyError) as exc:
             print(f"mailsleuth: {args.scores}: cannot read the scores file: {exc}", file=sys.stderr)
             return EXIT_UNREADABLE
-    authenticator = None
-    if args.online:
-        try:
-            from .enrich.dnsprovider import DnsProvider
-
-            authenticator = Authenticator(DnsProvider.from_spec(args.dns_server, timeout=args.dns_timeout))
-        except ImportError:
-            print("mailsleuth: --online needs the 'online' extra: pip install 'mailsleuth[online]'", file=sys.stderr)
-            return EXIT_USAGE
-        except ValueError as exc:
-            print(f"mailsleuth: --dns-server {args.dns_server}: {exc} (give an address: HOST:PORT)", file=sys.stderr)
-            return EXIT_USAGE
-    elif args.dns_server:
-        print("mailsleuth: --dns-server needs --online", file=sys.stderr)
+    online = _online(args)
+    if isinstance(online, str):
+        print(f"mailsleuth: {online}", file=sys.stderr)
         return EXIT_USAGE
+    lookups, cache = online
     worst = 0
     failed = internal = False
     first = True
     many = len(args.paths) > 1 or any(Path(p).is_dir() for p in args.paths)
     if many and args.format in ARTICLE_FORMATS:
         print(f"mailsleuth: --format {args.format} takes one mail; use json or jsonl for many", file=sys.stderr)
+        return EXIT_USAGE
+    if many and args.bundle:
+        print("mailsleuth: --bundle takes one mail", file=sys.stderr)
         return EXIT_USAGE
     for name, data, error in iter_inputs(args.paths):
         if data is None:
@@ -126,7 +166,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
                 print(json.dumps({"path": name, "error": error}, ensure_ascii=False))
             continue
         try:
-            report = _analyze(data, scores, args.feeds, authenticator)
+            report = _analyze(data, scores, args.feeds, lookups, cache, Path(args.bundle) if args.bundle else None)
         except Exception as exc:  # a bug must not stop a batch; say which input triggered it
             internal = True
             print(f"mailsleuth: {name}: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
@@ -185,19 +225,31 @@ def cmd_report(args: argparse.Namespace) -> int:
     threat intelligence (STIX 2.1 bundle, MISP event)."""
     out = Path(args.output) if args.output and args.output != "-" else None
     fmt = args.format or ("html" if out is not None and out.suffix.lower() in (".html", ".htm") else "md")
-    if args.path != "-" and Path(args.path).is_dir():
+    if (args.path is None) == (args.from_bundle is None):
+        print("mailsleuth: report takes one MAIL, or --from-bundle FILE", file=sys.stderr)
+        return EXIT_USAGE
+    if args.path is not None and args.path != "-" and Path(args.path).is_dir():
         print(f"mailsleuth: {args.path}: is a directory: give one mail file", file=sys.stderr)
         return EXIT_USAGE
     if out is not None and not out.parent.is_dir():
         print(f"mailsleuth: {out}: cannot write: no directory {out.parent}", file=sys.stderr)
         return EXIT_UNREADABLE
-    name, data, error = next(iter_inputs([args.path]))
-    if data is None:
-        print(f"mailsleuth: {name}: {error}", file=sys.stderr)
-        return EXIT_UNREADABLE
+    if args.from_bundle is not None:
+        loaded = _from_bundle(Path(args.from_bundle))
+        if isinstance(loaded, int):
+            return loaded
+        name, data, report = loaded
+    else:
+        name, got, error = next(iter_inputs([args.path]))
+        if got is None:
+            print(f"mailsleuth: {name}: {error}", file=sys.stderr)
+            return EXIT_UNREADABLE
+        data, report = got, None
     try:
-        report = _analyze(data, None)
-        text = _render_report(report, fmt, args.lang, data[:MAX_INPUT], out)
+        if report is None:
+            report = _analyze(data, None)
+        text = (json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n" if fmt == "json"
+                else _render_report(report, fmt, args.lang, data[:MAX_INPUT], out))
     except ImportError as exc:  # an optional extra is missing; the message names it
         print(f"mailsleuth: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -214,6 +266,29 @@ def cmd_report(args: argparse.Namespace) -> int:
             print(f"mailsleuth: {out}: cannot write: {exc.strerror or exc}", file=sys.stderr)
             return EXIT_UNREADABLE
     return EXIT[report.verdict]
+
+
+def _from_bundle(path: Path) -> tuple[str, bytes, Report] | int:
+    """The bundle's mail and its report, replayed from the recorded answers (or an exit status)."""
+    from .bundle import Bundle, BundleError, replay
+
+    try:
+        bundle = Bundle.read(path)
+    except OSError as exc:
+        print(f"mailsleuth: {path}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    except BundleError as exc:
+        print(f"mailsleuth: {path}: {exc}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    try:
+        report = replay(bundle)
+    except ImportError as exc:
+        print(f"mailsleuth: {path}: replaying an online bundle needs the 'online' extra ({exc})", file=sys.stderr)
+        return EXIT_USAGE
+    if report.to_dict() != bundle.report:
+        print(f"mailsleuth: {path}: note: this report differs from the one recorded by mailsleuth {bundle.version} "
+              f"(this is {__version__}); the recorded one is in the bundle's \"report\"", file=sys.stderr)
+    return str(path), bundle.message, report
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -309,13 +384,34 @@ def build_parser() -> argparse.ArgumentParser:
                    help="phishing-feed store to look links up in (default: $MAILSLEUTH_FEEDS or "
                         "~/.local/share/mailsleuth/feeds.sqlite; fill it with: mailsleuth feeds import)")
     a.add_argument("--online", action="store_true",
-                   help="also ask DNS: DKIM signatures, SPF, DMARC, reverse DNS of the origin, and whether the "
-                        "claimed brand's SPF allows the origin (needs the 'online' extra)")
+                   help="also look things up on the network (needs the 'online' extra): DNS for DKIM, SPF, DMARC, "
+                        "reverse DNS of the origin, whether the claimed brand's SPF allows it and where the link "
+                        "hosts are; RDAP/WHOIS for who registered the link and sender domains and when; reputation "
+                        "services whose API key is set (MAILSLEUTH_VT_API_KEY, MAILSLEUTH_URLSCAN_API_KEY, "
+                        "MAILSLEUTH_GSB_API_KEY). Links are never opened")
     a.add_argument("--dns-server", metavar="HOST:PORT",
                    help="with --online: the DNS server to ask (an IP address, port 53 by default; "
                         "default: the system's resolvers)")
-    a.add_argument("--dns-timeout", type=float, default=3.0, metavar="SECONDS",
+    a.add_argument("--dns-timeout", type=float, default=None, metavar="SECONDS",
                    help="with --online: seconds to wait for one DNS answer (default 3)")
+    a.add_argument("--deadline", type=float, default=None, metavar="SECONDS",
+                   help="with --online: seconds for all look-ups of one message, run concurrently; what has not "
+                        "answered by then is reported as skipped (default 20)")
+    a.add_argument("--rdap-url", metavar="URL",
+                   help="with --online: one RDAP server for every domain and address (default: IANA's "
+                        "bootstrap, fetched once a week)")
+    a.add_argument("--rdap-bootstrap", metavar="DIR", help="with --online: a folder with IANA's RDAP bootstrap "
+                   "files (dns.json, ipv4.json, ipv6.json)")
+    a.add_argument("--whois-server", action="append", metavar="TLD=HOST[:PORT]",
+                   help="with --online: WHOIS server for a TLD without RDAP (repeatable; built in: cn, jp, ...)")
+    a.add_argument("--no-cache", action="store_true",
+                   help="with --online: ask again instead of reusing cached answers (cache: $MAILSLEUTH_CACHE or "
+                        "~/.cache/mailsleuth/answers.sqlite)")
+    a.add_argument("--config", metavar="FILE", help="config file (TOML; default $MAILSLEUTH_CONFIG or "
+                   "~/.config/mailsleuth/config.toml): [online] settings and API keys")
+    a.add_argument("--bundle", metavar="FILE",
+                   help="also write the evidence bundle: the mail, every look-up's answer and the report, to "
+                        "re-render later with: mailsleuth report --from-bundle FILE (one mail)")
     a.add_argument("--text-model", metavar="FILE", help="a text model trained with mailsleuth train")
     a.set_defaults(func=cmd_analyze)
 
@@ -325,10 +421,14 @@ def build_parser() -> argparse.ArgumentParser:
                                    "(map.png written beside -o FILE) or one self-contained HTML file; or the same "
                                    "facts as a STIX 2.1 bundle or a MISP event (raw indicators; needs the 'intel' "
                                    "extra). Exit status as for analyze; 3 also when the output cannot be written.")
-    r.add_argument("path", metavar="MAIL", help="a mail file, or - for standard input")
+    r.add_argument("path", metavar="MAIL", nargs="?", help="a mail file, or - for standard input")
+    r.add_argument("--from-bundle", metavar="FILE",
+                   help="instead of MAIL: an evidence bundle (analyze --bundle); the report is made again from the "
+                        "recorded answers, nothing is looked up, and it is the same byte for byte")
     r.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
-    r.add_argument("--format", choices=("md", "html", "stix", "misp"), default=None,
-                   help="md (default), html, stix or misp; -o FILE.html implies html")
+    r.add_argument("--format", choices=("md", "html", "stix", "misp", "json"), default=None,
+                   help="md (default), html, stix, misp or json (the analysis as analyze --format json prints it); "
+                        "-o FILE.html implies html")
     r.add_argument("--lang", choices=("ja", "en"), default=default_lang(),
                    help="language of the article (default: from the locale)")
     r.set_defaults(func=cmd_report)

@@ -28,6 +28,7 @@ MAX_TEXT = 200_000  # characters of body text that content checks read
 if TYPE_CHECKING:
     from .enrich.auth import AuthResults
     from .enrich.enricher import Enrichment
+    from .enrich.online import OnlineResults
 
 _REPLY_RE = re.compile(r"(?i)^\s*(?:re|fwd?|aw|sv|tr)\s*[:：]")
 _OPEN = "【[「『<(〔（《≪〈"
@@ -67,6 +68,7 @@ class Evidence:
     warnings: list[str] = field(default_factory=list)
     enrichment: Enrichment | None = None  # set by analyze() after gather(); None: not enriched
     auth: AuthResults | None = None  # set by analyze(online=True); None: not looked up
+    online: OnlineResults | None = None  # set by analyze() with online look-ups; None: offline
 
     @property
     def origin(self) -> Hop | None:

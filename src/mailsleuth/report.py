@@ -13,6 +13,7 @@ from .models import Address, Finding, Hop, Link, Verdict
 
 if TYPE_CHECKING:
     from .enrich.hosting import LinkHosting
+    from .enrich.online import OnlineResults
 
 SCHEMA_VERSION = "1.0"
 
@@ -53,6 +54,7 @@ class Report:
     enrichment: Enrichment | None = None
     auth: AuthResults | None = None  # online only
     hosting: list[LinkHosting] = field(default_factory=list)  # online only: where link hosts resolve
+    online: OnlineResults | None = None  # online only: registrations, reputation, what was skipped
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -82,6 +84,7 @@ class Report:
             "enrichment": self.enrichment.to_dict() if self.enrichment else None,
             **({"auth": self.auth.to_dict()} if self.auth else {}),
             **({"hosting": [h.to_dict() for h in self.hosting]} if self.hosting else {}),
+            **({"online": self.online.to_dict()} if self.online else {}),
         }
 
 

@@ -28,7 +28,8 @@ import dns.query
 import dns.rcode
 
 HERE = Path(__file__).resolve().parent
-ZONES = ("example-brand.test", "revapec.test", "5.129.104.in-addr.arpa", "2.0.192.in-addr.arpa", "2.0.210.in-addr.arpa")
+ZONES = ("example-brand.test", "revapec.test", "revapec.cn", "parked.test", "5.129.104.in-addr.arpa",
+         "2.0.192.in-addr.arpa", "2.0.210.in-addr.arpa")
 
 
 def nsd_binary() -> str | None:

@@ -366,7 +366,7 @@ def verify_dkim(raw: bytes, dnsp: DnsProvider) -> tuple[list[DkimResult], list[S
             result, reason = "permerror", f"no DKIM key is published at {key_name} ({key.status})"
         else:
             result, reason = _verify_one(dkim, raw, idx, func, dnsp, key_name, skipped)
-        out.append(DkimResult(dom, sel, result, reason, dnsp.name, now_iso()))
+        out.append(DkimResult(dom, sel, result, reason, dnsp.name, dnsp.journal.now))
     return out, skipped
 
 
@@ -466,7 +466,7 @@ def check_spf(ip: str, sender: str, helo: str, dnsp: DnsProvider,
     result = str(result).lower()
     if result not in SPF_RESULTS:  # pyspf says "error"/"unknown" in its older vocabulary
         result = {"error": "temperror", "unknown": "permerror", "ambiguous": "permerror"}.get(result, "permerror")
-    return SpfResult(ip, domain, sender, identity, result, str(explanation), dnsp.name, now_iso())
+    return SpfResult(ip, domain, sender, identity, result, str(explanation), dnsp.name, dnsp.journal.now)
 
 
 def brand_spf_allows(brand_domain: str, ip: str, dnsp: DnsProvider) -> SpfResult | Skipped:
@@ -542,8 +542,8 @@ def aligned(from_domain: str, other: str, mode: Alignment) -> bool:
 
 
 def evaluate_dmarc(from_domain: str, record: DmarcRecord | None, spf_result: SpfResult | None,
-                   dkim_results: Sequence[DkimResult], source: str) -> DmarcResult:
-    at = now_iso()
+                   dkim_results: Sequence[DkimResult], source: str, at: str | None = None) -> DmarcResult:
+    at = at or now_iso()
     if record is None:
         return DmarcResult(from_domain, None, "", "none", False, False, "", source, at,
                            "the From domain publishes no DMARC policy")
@@ -609,12 +609,12 @@ class Authenticator:
             if isinstance(rec, Skipped):
                 skipped.append(rec)
             else:
-                dmarc = evaluate_dmarc(from_domain, rec, spf_result, dkim_results, dnsp.name)
+                dmarc = evaluate_dmarc(from_domain, rec, spf_result, dkim_results, dnsp.name, dnsp.journal.now)
         return AuthResults(online=True, authserv_ids=base.authserv_ids, header_results=base.header_results,
                            ignored_authserv_ids=base.ignored_authserv_ids, from_domain=from_domain,
                            dkim=tuple(dkim_results), spf=spf_result, dmarc=dmarc, fcrdns=fcrdns,
                            brand_spf=tuple(brand_spf), skipped=tuple(skipped), source=dnsp.name,
-                           obtained_at=now_iso())
+                           obtained_at=dnsp.journal.now)
 
 
 def claimed_brand_domains(ev: Evidence) -> list[tuple[str, tuple[str, ...]]]:

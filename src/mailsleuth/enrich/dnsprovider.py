@@ -14,6 +14,7 @@ is a :class:`DnsAnswer` with ``status`` ``"nxdomain"`` or ``"nodata"`` and no re
 
 from __future__ import annotations
 
+import copy
 import ipaddress
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
@@ -24,9 +25,10 @@ import dns.rdatatype
 import dns.resolver
 import dns.reversename
 
+from .journal import Journal
 from .providers import Skipped, now_iso
 
-RecordType = Literal["A", "AAAA", "MX", "TXT", "PTR", "CNAME"]
+RecordType = Literal["A", "AAAA", "MX", "TXT", "PTR", "CNAME", "NS"]
 Status = Literal["ok", "nxdomain", "nodata"]
 DEFAULT_TIMEOUT = 3.0
 
@@ -117,6 +119,22 @@ class DnsProvider:
         self._resolver.timeout = timeout
         self._resolver.lifetime = timeout
         self._resolver.cache = dns.resolver.Cache()
+        self.journal = Journal()
+
+    def with_journal(self, journal: Journal) -> DnsProvider:
+        """The same resolver, recording into (or replaying from) ``journal``: one per message."""
+        view = copy.copy(self)
+        view.journal = journal
+        return view
+
+    @classmethod
+    def replaying(cls, name: str, journal: Journal, timeout: float = DEFAULT_TIMEOUT) -> DnsProvider:
+        """A provider that answers only from a bundle's ``journal`` and asks no server."""
+        view = cls.__new__(cls)
+        view.name = name
+        view.timeout = timeout
+        view.journal = journal
+        return view
 
     @classmethod
     def from_spec(cls, spec: str | None, timeout: float = DEFAULT_TIMEOUT) -> DnsProvider:
@@ -130,8 +148,15 @@ class DnsProvider:
         return Skipped(self.name, f"skipped, because {reason}", target)
 
     def query(self, name: str, rdtype: RecordType) -> DnsAnswer | Skipped:
-        """One look-up. Never raises."""
+        """One look-up, through the journal. Never raises."""
         qname = name.strip().rstrip(".")
+        try:
+            return self.journal.ask(self.name, "dns", f"{qname} {rdtype}", lambda: self._ask(qname, rdtype),
+                                    _encode, _decode, lambda a: a.ttl if isinstance(a, DnsAnswer) else None)
+        except Exception as exc:  # replay: the bundle holds no answer to this question
+            return Skipped(self.name, str(exc), f"{qname} {rdtype}")
+
+    def _ask(self, qname: str, rdtype: RecordType) -> DnsAnswer | Skipped:
         try:
             ans = self._resolver.resolve(qname + ".", rdtype, raise_on_no_answer=False, search=False)
         except dns.resolver.NXDOMAIN:
@@ -188,7 +213,7 @@ class DnsProvider:
 
     def fcrdns(self, ip: str) -> Fcrdns:
         """PTR of ``ip``, then A/AAAA of each name: confirmed when one name leads back to ``ip``."""
-        at = now_iso()
+        at = self.journal.now
         try:
             addr = ipaddress.ip_address(ip.strip().strip("[]"))
         except ValueError:
@@ -214,6 +239,20 @@ class DnsProvider:
                       f"none of its PTR names ({', '.join(names)}) resolves back to {ip}")
 
 
+def _encode(answer: DnsAnswer | Skipped) -> dict[str, Any]:
+    if isinstance(answer, Skipped):
+        return {"skipped": answer.to_dict()}
+    return answer.to_dict()
+
+
+def _decode(data: Any) -> DnsAnswer | Skipped:
+    if "skipped" in data:
+        s = data["skipped"]
+        return Skipped(s["provider"], s["reason"], s.get("target", ""))
+    return DnsAnswer(data["name"], data["rdtype"], tuple(data["records"]), data["status"], data["source"],
+                     data["obtained_at"], data.get("ttl"))
+
+
 def _same_ip(text: str, addr: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     try:
         return ipaddress.ip_address(text) == addr
@@ -224,7 +263,7 @@ def _same_ip(text: str, addr: ipaddress.IPv4Address | ipaddress.IPv6Address) -> 
 def _text(rd: Any, rdtype: str) -> str:
     if rdtype == "TXT":
         return b"".join(rd.strings).decode("utf-8", "replace")
-    if rdtype in ("PTR", "CNAME"):
+    if rdtype in ("PTR", "CNAME", "NS"):
         return str(rd.target.to_text(omit_final_dot=True))
     if rdtype == "MX":
         return f"{rd.preference} {rd.exchange.to_text(omit_final_dot=True)}"

@@ -16,6 +16,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 from ..models import Link
+from .journal import Journal, failure_text
 from .providers import (
     AsnAnswer,
     AsnProvider,
@@ -25,6 +26,10 @@ from .providers import (
     GeoProvider,
     ProviderUnavailable,
     Skipped,
+    decoder,
+    encode_list,
+    encode_optional,
+    list_decoder,
     not_public,
 )
 
@@ -95,7 +100,10 @@ class Enricher:
         self.clock = clock
         self._down: dict[str, str] = {}  # provider name -> why it cannot answer at all (asked once)
 
-    def enrich(self, origin_ip: str | None, links: Sequence[Link]) -> Enrichment:
+    def enrich(self, origin_ip: str | None, links: Sequence[Link], journal: Journal | None = None) -> Enrichment:
+        """Ask about ``origin_ip`` and ``links``; every answer goes through ``journal`` (recorded,
+        or replayed from an evidence bundle)."""
+        j = journal if journal is not None else Journal()
         skipped: list[Skipped] = []
         geo = asn = None
         if origin_ip:
@@ -106,12 +114,12 @@ class Enricher:
                         skipped.append(Skipped(p.name, reason, origin_ip))
             else:
                 if self.geo is not None:
-                    geo = self._ask(self.geo.name, origin_ip, skipped, self.geo.geo)
+                    geo = self._ask(j, self.geo.name, "geo", origin_ip, skipped, self.geo.geo, decoder(GeoAnswer))
                 if self.asn is not None:
-                    asn = self._ask(self.asn.name, origin_ip, skipped, self.asn.asn)
+                    asn = self._ask(j, self.asn.name, "asn", origin_ip, skipped, self.asn.asn, decoder(AsnAnswer))
         found: list[LinkFeedHits] = []
         if self.feeds is not None:
-            found = self._links(self.feeds, links, skipped)
+            found = self._links(j, self.feeds, links, skipped)
         names = tuple(p.name for p in (self.geo, self.asn, self.feeds) if p is not None)
         if self.clock is not None:
             at = self.clock()
@@ -120,7 +128,21 @@ class Enricher:
         return Enrichment(origin_ip=origin_ip, origin_geo=geo, origin_asn=asn, links=tuple(found),
                           skipped=tuple(skipped), providers=names)
 
-    def _links(self, feeds: FeedProvider, links: Sequence[Link], skipped: list[Skipped]) -> list[LinkFeedHits]:
+    def place(self, ip: str, journal: Journal, skipped: list[Skipped]) -> tuple[GeoAnswer | None, AsnAnswer | None]:
+        """Geo and ASN of one public address (a link host's), through ``journal``."""
+        geo = asn = None
+        if self.geo is not None:
+            geo = self._ask(journal, self.geo.name, "geo", ip, skipped, self.geo.geo, decoder(GeoAnswer))
+        if self.asn is not None:
+            asn = self._ask(journal, self.asn.name, "asn", ip, skipped, self.asn.asn, decoder(AsnAnswer))
+        if self.clock is not None:
+            at = self.clock()
+            geo = replace(geo, obtained_at=at) if geo else None
+            asn = replace(asn, obtained_at=at) if asn else None
+        return geo, asn
+
+    def _links(self, j: Journal, feeds: FeedProvider, links: Sequence[Link],
+               skipped: list[Skipped]) -> list[LinkFeedHits]:
         out: list[LinkFeedHits] = []
         seen: set[str] = set()
         asked = 0
@@ -132,30 +154,36 @@ class Enricher:
                 skipped.append(Skipped(feeds.name, f"only the first {self.max_links} links were looked up"))
                 break
             asked += 1
-            hits = self._ask(feeds.name, link.url, skipped, partial(_lookup, feeds, link))
+            hits = self._ask(j, feeds.name, "feed", link.url, skipped, partial(_lookup, feeds, link),
+                             list_decoder(FeedHit), encode_list)
             if hits:
                 out.append(LinkFeedHits(link.url, link.host, link.registrable_domain, tuple(hits)))
             if feeds.name in self._down:
                 break
         return out
 
-    def _ask(self, name: str, target: str, skipped: list[Skipped], fn: Callable[[str], T]) -> T | None:
-        """``fn(target)``, or None with a ``skipped`` entry saying why there is no answer."""
-        if name in self._down:
-            skipped.append(Skipped(name, self._down[name], target))
-            return None
+    def _ask(self, journal: Journal, name: str, kind: str, target: str, skipped: list[Skipped],
+             fn: Callable[[str], T], decode: Callable[[Any], T], encode: Callable[[T], Any] = encode_optional,
+             ) -> T | None:
+        """``fn(target)`` through the journal, or None with a ``skipped`` entry saying why there is no answer."""
+        ask: Callable[[], T] = partial(_unavailable, self._down[name]) if name in self._down else partial(fn, target)
         try:
-            answer = fn(target)
+            answer = journal.ask(name, kind, target, ask, encode, decode)
         except ProviderUnavailable as exc:
             self._down[name] = str(exc)
             skipped.append(Skipped(name, str(exc), target))
             return None
         except Exception as exc:  # a provider's failure must not stop the analysis
-            skipped.append(Skipped(name, f"error: {type(exc).__name__}: {exc}", target))
+            skipped.append(Skipped(name, failure_text(exc), target))
             return None
         if answer is None:
             skipped.append(Skipped(name, "no entry for this address in the data", target))
         return answer
+
+
+def _unavailable(reason: str) -> Any:
+    """The answer of a provider already known to be down: recorded like any other failure."""
+    raise ProviderUnavailable(reason)
 
 
 def _lookup(feeds: FeedProvider, link: Link, _target: str) -> list[FeedHit]:

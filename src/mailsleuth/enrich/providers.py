@@ -18,11 +18,13 @@ failure, into a ``skipped`` entry instead of an exception.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TypeVar
 
 MatchedOn = Literal["url", "host", "domain"]
+A = TypeVar("A")
 
 
 class ProviderUnavailable(Exception):
@@ -168,3 +170,33 @@ def not_public(ip: str) -> str | None:
 
 
 _SHARED_V4 = ipaddress.ip_network("100.64.0.0/10")
+
+
+def encode_optional(answer: Any) -> Any:
+    """An answer (or None) as JSON-compatible data, for the journal and bundles."""
+    return None if answer is None else answer.to_dict()
+
+
+def decoder(cls: type[A]) -> Callable[[Any], A | None]:
+    """Rebuilds ``cls`` (or None) from :func:`encode_optional`'s output; lists become tuples where
+    the field was a tuple (every tuple field of the answer types holds strings)."""
+
+    def decode(data: Any) -> A | None:
+        if data is None:
+            return None
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
+
+    return decode
+
+
+def encode_list(answers: list[Any]) -> list[Any]:
+    return [a.to_dict() for a in answers]
+
+
+def list_decoder(cls: type[A]) -> Callable[[Any], list[A]]:
+    one = decoder(cls)
+
+    def decode(data: Any) -> list[A]:
+        return [a for a in (one(d) for d in data or ()) if a is not None]
+
+    return decode

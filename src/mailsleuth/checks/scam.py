@@ -1,0 +1,308 @@
+"""Checks for scams that name no brand: prizes, easy money, fees and fines, bulk offers, and the
+tricks that mass mailers use to get such mail through (throw-away sender addresses, random
+tokens in the subject, hidden recipients, pictures on free image hosts, password-protected
+attachments, mail sent by a script on a rented server).
+
+The lure wording lives in ``data/scam.json`` (see :mod:`mailsleuth.scam_lexicon`). Every check
+here reads only bounded prefixes of the mail (subject, addresses, ``MAX_SCAN`` characters of
+text), so the cost stays linear on hostile input.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+
+from ..evidence import Evidence
+from ..scam_lexicon import LureHit, find_lures, lexicons
+from . import Hit, check
+
+_last = threading.local()  # (evidence, lures) of the last message seen in this thread
+
+
+def lures(ev: Evidence) -> dict[str, list[LureHit]]:
+    """Lexicon hits for ``ev`` (subject and body), computed once per message."""
+    cached = getattr(_last, "pair", None)
+    if cached is not None and cached[0] is ev:
+        found: dict[str, list[LureHit]] = cached[1]
+        return found
+    found = find_lures(ev.text_folded)
+    _last.pair = (ev, found)
+    return found
+
+
+def _subject_lures(ev: Evidence, name: str) -> list[LureHit]:
+    return find_lures(ev.subject.casefold()[:1000]).get(name, [])
+
+
+def _lure_hit(ev: Evidence, name: str, *, least: int = 1) -> Hit | None:
+    """A hit when at least ``least`` distinct phrases of lexicon ``name`` occur; a phrase in the
+    subject counts twice (the subject is what the mail is about). Confidence 0.5 for one
+    phrase, 0.75 for two, 1.0 for three or more."""
+    found = lures(ev).get(name, [])
+    if not found:
+        return None
+    in_subject = {h.phrase for h in _subject_lures(ev, name)} if ev.subject else set()
+    count = len(found) + len(in_subject)
+    if count < least:
+        return None
+    phrases = [h.phrase for h in found[:5]]
+    langs = sorted({h.lang for h in found})
+    return Hit(evidence=[*(f"phrase: {p}" for p in phrases), f"languages: {', '.join(langs)}"],
+               params={"phrases": "」「".join(phrases[:3]), "phrases_en": '", "'.join(phrases[:3]),
+                       "count": str(len(found))},
+               confidence=min(1.0, 0.25 + 0.25 * count))
+
+
+@check("SCAM_PRIZE_LURE", "content")
+def scam_prize_lure(ev: Evidence) -> Hit | None:
+    """The reader has won or been chosen for a prize, a gift card or a reward, or holds points
+    about to expire - the opening of survey, gift-card and points-redemption scams."""
+    return _lure_hit(ev, "prize", least=2)
+
+
+@check("SCAM_MONEY_LURE", "content")
+def scam_money_lure(ev: Evidence) -> Hit | None:
+    """Easy money: investment or crypto returns, earnings from home, an inheritance or funds
+    waiting to be released (advance-fee fraud)."""
+    return _lure_hit(ev, "money", least=2)
+
+
+@check("FEE_OR_FINE_LURE", "content")
+def fee_or_fine_lure(ev: Evidence) -> Hit | None:
+    """A small payment or a check demanded under threat: a parcel held for a fee, a fine, a
+    court or tax matter, a licence about to be suspended."""
+    return _lure_hit(ev, "fee_or_fine", least=2)
+
+
+@check("SPAM_OFFER_WORDING", "content")
+def spam_offer_wording(ev: Evidence) -> Hit | None:
+    """The unsolicited offers bulk spam sells: pills and diets, dating and adult sites, casinos,
+    'buy now' pressure and 'to be removed' footers."""
+    return _lure_hit(ev, "offer", least=2)
+
+
+# --- the attachment ---------------------------------------------------------------------------
+
+_LOCKABLE = (".pdf", ".zip", ".rar", ".7z", ".doc", ".docx", ".xls", ".xlsx", ".docm", ".xlsm")
+_PDF_SCAN = 4_000_000  # bytes of a PDF searched for its encryption dictionary
+
+
+def _encrypted(data: bytes, name: str) -> bool:
+    if name.endswith(".zip") and data[:4] == b"PK\x03\x04" and len(data) > 6:
+        return bool(data[6] & 1)  # general-purpose flag bit 0: the entry is encrypted
+    if name.endswith(".pdf"):
+        return data[:_PDF_SCAN].find(b"/Encrypt") >= 0 or data[-_PDF_SCAN:].find(b"/Encrypt") >= 0
+    return False
+
+
+@check("ENCRYPTED_ATTACHMENT_PASSWORD", "structure")
+def encrypted_attachment_password(ev: Evidence) -> Hit | None:
+    """An attached document or archive is locked with a password that the mail itself gives:
+    the lock keeps filters from reading what is inside, not strangers."""
+    given = lures(ev).get("password_given", [])
+    for part in ev.message.parts:
+        name = (part.filename or "").lower()
+        if not name.endswith(_LOCKABLE):
+            continue
+        locked = _encrypted(part.data, name)
+        if not given and not locked:
+            continue
+        if not given and locked:
+            return Hit(evidence=[f"attachment: {part.filename}", "encrypted: yes"],
+                       params={"name": part.filename or ""}, confidence=0.5)
+        return Hit(evidence=[f"attachment: {part.filename}", f"encrypted: {'yes' if locked else 'unknown'}",
+                             f"phrase: {given[0].phrase}"],
+                   params={"name": part.filename or ""}, confidence=1.0 if locked else 0.7)
+    return None
+
+
+# --- links ------------------------------------------------------------------------------------
+
+
+def _on_image_host(host: str, hosts: frozenset[str]) -> bool:
+    labels = host.split(".")
+    return any(".".join(labels[i:]) in hosts for i in range(max(0, len(labels) - 4), len(labels) - 1))
+
+
+@check("IMAGES_ON_FREE_HOST", "links")
+def images_on_free_host(ev: Evidence) -> Hit | None:
+    """The mail's pictures sit on a free image host: a company keeps its pictures on its own
+    site or its mail provider's, a one-off mass mailing borrows someone else's."""
+    hosts = lexicons().image_hosts
+    found = sorted({link.host for link in ev.links if link.source == "img" and _on_image_host(link.host, hosts)})
+    if not found:
+        return None
+    return Hit(evidence=[f"image host: {h}" for h in found[:5]], params={"hosts": ", ".join(found[:3])})
+
+
+# --- the subject ------------------------------------------------------------------------------
+
+_TOKEN_RE = re.compile(r"[A-Za-z0-9]+")
+_TRAILING_NUMBER_RE = re.compile(r"(?:^|\s)[-#:(\[]?\s*(\d{6,})\s*[)\]]?\s*$")
+
+
+def _transitions(token: str) -> int:
+    kinds = ["d" if c.isdigit() else ("u" if c.isupper() else "l") for c in token]
+    letters_digits = sum(1 for a, b in zip(kinds, kinds[1:], strict=False) if (a == "d") != (b == "d"))
+    return letters_digits
+
+
+def random_token(token: str) -> bool:
+    """A token that no person types: letters and digits interleaved (``egeZ2Fb4pfL``,
+    ``M3OWGRFR5O``), or digits next to a run of letters without a vowel (``Pontos6BBNQGtqtS``) -
+    what a mass mailer appends to make every copy differ. CamelCase words with a digit
+    (``Mark2CurSeen``) are words, and are left alone."""
+    if len(token) < 6 or len(token) > 64 or sum(1 for c in token if c.isalpha()) < 3:
+        return False
+    flips = _transitions(token)
+    if flips >= 3:
+        return True
+    if flips < 2:
+        return False
+    return any(len(seg) >= 3 and not (set(seg.lower()) & _VOWELS) for seg in _SEGMENT_RE.findall(token))
+
+
+_SEGMENT_RE = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
+_REPLY_RE = re.compile(r"(?i)^\s*(?:re|fwd?|aw|sv|tr|enc|res)\s*[:：]")
+
+
+@check("SUBJECT_RANDOM_TOKEN", "content")
+def subject_random_token(ev: Evidence) -> Hit | None:
+    """The subject carries a random string or a long number tacked on (``Urgent notice -
+    Ve6kbag``): every copy of a mass mailing differs, so filters cannot match them."""
+    subject = ev.subject[:300]
+    if _REPLY_RE.match(subject):
+        return None  # a reply quotes the subject it answers
+    for token in _TOKEN_RE.findall(subject):
+        if random_token(token):
+            return Hit(evidence=[f"subject: {subject[:120]}", f"token: {token}"], params={"token": token})
+    m = _TRAILING_NUMBER_RE.search(subject)
+    if m and len(subject) > len(m.group(0)) + 3:
+        return Hit(evidence=[f"subject: {subject[:120]}", f"number: {m.group(1)}"], params={"token": m.group(1)},
+                   confidence=0.7)
+    return None
+
+
+_LETTER_RE = re.compile(r"[A-Za-z]")
+
+
+@check("SUBJECT_SHOUTING", "content")
+def subject_shouting(ev: Evidence) -> Hit | None:
+    """The subject shouts: written in capitals, or with runs of ``!!!`` or ``$$$``."""
+    subject = ev.subject[:300]
+    if _REPLY_RE.match(subject):
+        return None
+    letters = _LETTER_RE.findall(subject)
+    upper = sum(1 for c in letters if c.isupper())
+    loud = len(letters) >= 12 and upper >= 0.8 * len(letters)
+    marks = "!!!" in subject or "$$$" in subject or "!?!" in subject
+    if not loud and not marks:
+        return None
+    return Hit(evidence=[f"subject: {subject[:120]}"], params={"subject": subject[:80]},
+               confidence=1.0 if loud and marks else 0.6)
+
+
+# --- addresses --------------------------------------------------------------------------------
+
+_VOWELS = frozenset("aeiouy")
+_KEYBOARD = ("qwert", "werty", "asdf", "sdfg", "dfgh", "fghj", "ghjk", "hjkl", "zxcv", "xcvb", "cvbn", "vbnm",
+             "wert", "erty", "rtyu", "tyui", "yuio", "uiop", "jkl")
+_CHUNK_RE = re.compile(r"[a-z0-9]+")
+
+
+def random_label(text: str) -> str:
+    """The part of ``text`` (a local part or a domain label) that reads as typed at random,
+    or "": a long run of consonants, letters and digits interleaved, keyboard rows."""
+    for chunk in _CHUNK_RE.findall(text.lower()[:200]):
+        if len(chunk) < 8:
+            continue
+        letters = [c for c in chunk if c.isalpha()]
+        run = best = 0
+        for c in chunk:
+            run = run + 1 if c.isalpha() and c not in "aeiou" else 0
+            best = max(best, run)
+        if best >= 7 or _transitions(chunk) >= 4:
+            return chunk
+        if len(letters) >= 10 and sum(1 for c in letters if c in _VOWELS) <= 0.15 * len(letters):
+            return chunk
+        if sum(1 for k in _KEYBOARD if k in chunk) >= 2:
+            return chunk
+    return ""
+
+
+@check("SENDER_RANDOM_ADDRESS", "sender")
+def sender_random_address(ev: Evidence) -> Hit | None:
+    """The sender's address or domain is a string typed at random (``5rbmtjfyfj@...``,
+    ``...@7nula1hdz2d8epezk142.com``): a throw-away identity made by a machine, not a name
+    anyone chose."""
+    sender = ev.from_addr
+    if sender is None or "@" not in sender.address:
+        return None
+    local, domain = sender.address.split("@", 1)
+    if set(local) & set("#=%/"):
+        return None  # an encoded bounce or tracking address of a mail service, not a name
+    owner = sender.registrable_domain.split(".")[0] if sender.registrable_domain else ""
+    for where, text in (("local part", local), ("domain", owner)):
+        found = random_label(text)
+        if found:
+            return Hit(evidence=[f"from: {sender.address}", f"{where}: {found}"],
+                       params={"address": sender.address, "part": found})
+    return None
+
+
+_PLACEHOLDERS = ("undisclosed", "recipients:;", "[to]", "{to}", "%to%", "[email]", "{email}")
+_ADDR_RE = re.compile(r"[^\s<>,;\"']+@[^\s<>,;\"']+")
+MANY_RECIPIENTS = 15
+
+
+@check("RECIPIENTS_UNDISCLOSED", "structure")
+def recipients_undisclosed(ev: Evidence) -> Hit | None:
+    """The mail does not say who it is for: no To at all, "undisclosed recipients", a template
+    placeholder, the sender writing to itself (the targets hidden in Bcc), or a long list of
+    strangers. Mail meant for you names you."""
+    values = ev.message.get_all("To")
+    raw = " ".join(values)[:5000]
+    low = raw.lower()
+    why = ""
+    content_type = (ev.message.get("Content-Type") or "").lower()
+    if content_type.startswith("multipart/report"):
+        return None  # delivery and feedback reports go to the sender they report to
+    if not raw.strip():
+        why = "no recipient"
+    elif any(p in low for p in _PLACEHOLDERS):
+        why = "placeholder: " + raw.strip()[:60]
+    else:
+        found = _ADDR_RE.findall(low)
+        sender = ev.header_from.address if ev.header_from else ""
+        if len(found) >= MANY_RECIPIENTS:
+            why = f"{len(found)} recipients"
+        elif sender and found and all(a.strip("<>") == sender for a in found) and not ev.list_info:
+            why = "sent to the sender itself"
+    if not why:
+        return None
+    return Hit(evidence=[f"to: {raw.strip()[:100] or '(none)'}", why], params={"why": why},
+               confidence=0.5 if why == "no recipient" else 1.0)
+
+
+def _bare_host(host: str) -> bool:
+    host = host.strip().strip("[]").lower()
+    return bool(host) and ("." not in host or host.startswith("localhost"))
+
+
+@check("SERVER_SCRIPT_SENDER", "sender")
+def server_script_sender(ev: Evidence) -> Hit | None:
+    """The mail was sent by a script on a server, not by a mail system: the bounce address is
+    ``root@`` or ``www-data@``, or the message id names a machine that has no domain
+    (``localhost``, ``ubuntu-s-1vcpu...``). Companies send through named mail servers."""
+    lex = lexicons()
+    rp = ev.return_path
+    if rp is not None and "@" in rp.address:
+        local, domain = rp.address.split("@", 1)
+        if local in lex.script_locals or _bare_host(domain):
+            return Hit(evidence=[f"return-path: {rp.address}"], params={"what": rp.address})
+    if ev.list_info is None and ev.message_id_domain and _bare_host(ev.message_id_domain) \
+            and ev.message_id_domain.startswith(lex.host_prefixes) and not ev.message_id_domain.startswith("localhost"):
+        return Hit(evidence=[f"message-id: {ev.message_id[:120]}"], params={"what": ev.message_id_domain},
+                   confidence=0.7)
+    return None
