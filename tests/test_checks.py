@@ -48,6 +48,18 @@ def mail(
     return ("\n".join(lines) + "\n").encode() + html.encode()
 
 
+def _with_attachment(text: str, pdf: bytes) -> bytes:
+    """A mail with a text part and an attached PDF (base64)."""
+    import base64
+
+    head = mail().split(b"Content-Type:")[0]
+    return head + (
+        b'Content-Type: multipart/mixed; boundary="b1"\n\n--b1\nContent-Type: text/plain; charset=utf-8\n\n'
+        + text.encode() + b'\n--b1\nContent-Type: application/pdf; name="invoice.pdf"\n'
+        b'Content-Disposition: attachment; filename="invoice.pdf"\nContent-Transfer-Encoding: base64\n\n'
+        + base64.b64encode(pdf) + b"\n--b1--\n")
+
+
 @dataclass
 class Case:
     check: str
@@ -166,6 +178,34 @@ CASES = [
          b"Content-Type: text/plain; charset=iso-2022-jp\n\n\x1b$B\xff\xfe\x1b(B\n",
          mail(), "a well-formed UTF-8 mail"),
     Case("STRUCTURE_NOT_EMAIL", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", mail(), "a mail"),
+    Case("SCAM_PRIZE_LURE", mail(subject="Congratulations! You have been selected",
+                                 body="Claim your reward now: complete our short survey.\n"),
+         mail(body="Congratulations on the new job, Ken!\n"), "a congratulation between colleagues promises no prize"),
+    Case("SCAM_MONEY_LURE", mail(body="Earn up to $5,000 a week: passive income from our crypto trading bot.\n"),
+         mail(body="The budget meeting covers the investment in new laptops.\n"), "an investment is not easy money"),
+    Case("FEE_OR_FINE_LURE", mail(subject="Your parcel is on hold",
+                                  body="Pay the customs fee of 1.99 EUR to release your package.\n"),
+         mail(body="I left the package at your office yesterday.\n"), "a package mentioned, no fee demanded"),
+    Case("SPAM_OFFER_WORDING", mail(body="Cheap viagra and cialis, no prescription needed. Order now!\n"),
+         mail(body="Ken, the pharmacy on the corner closes at six.\n"), "one word about a pharmacy is no offer"),
+    Case("ENCRYPTED_ATTACHMENT_PASSWORD",
+         _with_attachment("Open the invoice, password: 4411.", b"%PDF-1.4\n/Encrypt 5 0 R\n"),
+         _with_attachment("The invoice is attached.", b"%PDF-1.4\n1 0 obj\n"), "an open PDF and no password"),
+    Case("IMAGES_ON_FREE_HOST", mail(html='<p>Big news</p><img src="https://i.imgur.com/a1b2c3.png">'),
+         mail(html='<p>Big news</p><img src="https://www.example.org/logo.png">'), "the sender's own site"),
+    Case("SUBJECT_RANDOM_TOKEN", mail(subject="Urgent notice - egeZ2Fb4pfL"),
+         mail(subject="Notes on the Mark2CurSeen build"), "a CamelCase word with a digit is a word"),
+    Case("SUBJECT_SHOUTING", mail(subject="GET RICH FAST WITH THIS OFFER!!!"),
+         mail(subject="Re: USA USA WE ARE NUMBER SIX"), "a reply quotes the subject it answers"),
+    Case("SENDER_RANDOM_ADDRESS", mail(from_="Offers <jfdsdfguytersxcg@example.net>"),
+         mail(from_="Match Sprint <matchsprint@example.net>"), "a name that can be read aloud"),
+    Case("RECIPIENTS_UNDISCLOSED", mail().replace(b"To: ken@example.net", b"To: undisclosed-recipients:;"),
+         mail(), "the To header names the reader"),
+    Case("SERVER_SCRIPT_SENDER", mail(headers="Return-Path: <root@ubuntu-s-1vcpu-1gb-nyc1-01>"),
+         mail(headers="Return-Path: <bounce@mail.example.org>"), "a named mail server's bounce address"),
+    Case("BULK_FOOTER_WITHOUT_LIST", mail(body="Great deals inside. To be removed from our list, reply with remove.\n"),
+         mail(body="Great deals inside. To be removed from our list, reply with remove.\n",
+              headers="List-Unsubscribe: <mailto:leave@example.org>"), "a list that names itself in its headers"),
 ]
 
 

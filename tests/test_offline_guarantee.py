@@ -45,7 +45,7 @@ def test_no_connection_attempt_offline(tmp_path: Path, args: tuple[str, ...]) ->
 def test_the_trace_would_see_a_connection(tmp_path: Path) -> None:
     """The same harness catches an attempt: --online asks DNS, which must show up in the trace."""
     pytest.importorskip("dns", reason="the 'online' extra is not installed")
-    proc, trace = _traced(tmp_path, "analyze", "--online", "--dns-server", "192.0.2.53", "--dns-timeout", "0.5",
-                          "--format", "json", str(SEED))
+    proc, trace = _traced(tmp_path, "analyze", "--online", "--no-cache", "--dns-server", "192.0.2.53",
+                          "--dns-timeout", "0.5", "--format", "json", str(SEED))
     assert proc.returncode in (0, 1, 2)
     assert INET_CONNECT.search(trace) and "192.0.2.53" in trace

@@ -101,6 +101,11 @@ def test_seed_online_report(nsd: NsdServer, servers: RecordedServers, capsys: py
     assert "104.129.5.102" in far["explanation"]["en"] and "Los Angeles" in far["explanation"]["en"]
     # no DNS name of the seed was asked beyond the test's servers, and the link was never fetched
     assert not any("eki-net-member" in r for r in servers.requests)
+    jsonschema = pytest.importorskip("jsonschema")
+    from importlib import resources
+
+    schema = json.loads(resources.files("mailsleuth").joinpath("schema/report.schema.json").read_text("utf-8"))
+    jsonschema.validate(report, schema)
 
 
 def test_bundle_replays_byte_for_byte(nsd: NsdServer, servers: RecordedServers, capsys: pytest.CaptureFixture[str],
@@ -245,3 +250,18 @@ def test_online_options_need_online(capsys: pytest.CaptureFixture[str]) -> None:
     assert "needs --online" in capsys.readouterr().err
     assert main(["analyze", str(SEED), "--online", "--whois-server", "cn"]) == 4
     assert "TLD=HOST" in capsys.readouterr().err
+
+
+def test_bundle_replay_makes_no_connection(nsd: NsdServer, servers: RecordedServers, tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """An online bundle re-rendered in a network namespace with no route: no connect() at all."""
+    from test_offline_guarantee import INET_CONNECT, _traced
+
+    bundle = tmp_path / "seed.bundle.json"
+    code, live = run_cli(capsys, "analyze", str(SEED), "--format", "md", "--lang", "en", *online_args(nsd, servers),
+                         "--bundle", str(bundle))
+    assert code == 2
+    proc, trace = _traced(tmp_path, "report", "--from-bundle", str(bundle), "--format", "md", "--lang", "en")
+    assert proc.returncode == 2, proc.stderr.decode(errors="replace")[-2000:]
+    assert proc.stdout.decode() == live
+    assert not INET_CONNECT.findall(trace)

@@ -144,6 +144,14 @@ def test_bootstrap_longest_match() -> None:
     assert boot.for_domain("example.cn") == ()
 
 
+def test_bootstrap_fetch_iana_files(servers: RecordedServers) -> None:
+    with httpx.Client(timeout=3.0) as client:
+        boot = Bootstrap.fetch(client, base=servers.rdap_base + "iana")
+    assert boot.for_domain("example-brand-login.com") == (servers.rdap_base + "registry/",)
+    assert boot.for_ip("104.129.5.102") == (servers.rdap_base + "arin/",)
+    assert boot.for_domain("revapec.cn") == ()
+
+
 def test_redirects_only_to_http(rdap: RdapProvider, servers: RecordedServers) -> None:
     found = rdap.get_json(servers.rdap_base + "redirect/registry/domain/revapec.test")
     assert found is not None and found[0] == servers.rdap_base + "registry/domain/revapec.test"
@@ -165,9 +173,10 @@ def test_rdap_timeout(servers: RecordedServers) -> None:
     assert time.monotonic() - start < 3.0
 
 
-def test_user_agent(rdap: RdapProvider) -> None:
+def test_user_agent(rdap: RdapProvider, servers: RecordedServers) -> None:
     from mailsleuth import __version__
-    assert rdap._client.headers["User-Agent"] == f"mailsleuth/{__version__}"
+    rdap.domain("revapec.test")
+    assert servers.user_agents[-1] == f"mailsleuth/{__version__}"
 
 
 # ------------------------------------------------------------------------------- WHOIS and the fallback

@@ -206,18 +206,18 @@ def _render_report(report: Report, fmt: str, lang: str, raw: bytes, out: Path | 
         from .intel import render_intel
 
         return render_intel(report, fmt, raw)
-    from .article import render_html, render_markdown, write_map_png
+    from .article import from_report, render_html, render_markdown, write_map_png
 
     if fmt == "html":
-        return render_html(report, lang, mail=raw, enrichment=report.enrichment)
+        return render_html(report, lang, mail=raw, enrichment=from_report(report))
     map_name: str | None = None
     if out is not None:
         try:
-            if write_map_png(report, out.parent / "map.png", enrichment=report.enrichment):
+            if write_map_png(report, out.parent / "map.png", enrichment=from_report(report)):
                 map_name = "map.png"
         except ImportError:  # Pillow missing: the article goes without its picture
             print("mailsleuth: Pillow is not installed: map.png not written", file=sys.stderr)
-    return render_markdown(report, lang, mail=raw, map_png_name=map_name, enrichment=report.enrichment)
+    return render_markdown(report, lang, mail=raw, map_png_name=map_name, enrichment=from_report(report))
 
 
 def cmd_report(args: argparse.Namespace) -> int:

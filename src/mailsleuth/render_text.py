@@ -113,6 +113,15 @@ def _links(report: Report, console: Console, lang: str) -> None:
             place = ", ".join(x for x in (geo.city, geo.country_code) if x) if geo else ""
             org = asn.org if asn and asn.org else ""
             console.print(Text(f"    {hosting.host} -> {addr.ip}  {place}  {org}".rstrip(), style="dim"))
+    if report.online is not None:
+        for reg in report.online.registrations:
+            created = (reg.created or "?")[:10]
+            label = "登録" if lang == "ja" else "registered"
+            console.print(Text(f"    {reg.domain}: {label} {created}  {reg.registrar}  ({reg.source})".rstrip(),
+                               style="dim"))
+        for answer in report.online.reputation:
+            if answer.verdict in ("malicious", "suspicious"):
+                console.print(Text(f"    {answer.service}: {answer.verdict} - {answer.detail}", style="dim"))
     if len(report.links) > 15:
         console.print(f"  … +{len(report.links) - 15}")
     console.print()

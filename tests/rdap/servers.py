@@ -8,7 +8,8 @@
   of ``http/<root>/ip/`` whose range holds the address (``arin``), anything else is an RDAP
   404. ``{base}`` in a file becomes the server's own URL, so "related" and "self" links point
   back at it. ``/garbage/...`` answers 200 with a body that is not JSON; ``/redirect/<path>``
-  redirects to ``/<path>`` and ``/redirect-ftp/<path>`` to an ftp:// URL.
+  redirects to ``/<path>`` and ``/redirect-ftp/<path>`` to an ftp:// URL; ``/iana/dns.json``
+  (``ipv4.json``, ``ipv6.json``) serve the bootstrap files below, as data.iana.org does.
 * IANA-format bootstrap files (``dns.json``, ``ipv4.json``, ``ipv6.json``) in a temporary
   ``bootstrap_dir``: ``com``, ``net`` and ``test`` -> ``/registry/``, ``104.0.0.0/8`` ->
   ``/arin/``. ``cn`` has no RDAP service, as in IANA's real file.
@@ -52,6 +53,7 @@ class RecordedServers:
     whois_addr: str  # "127.0.0.1:PORT"
     silent_addr: str  # "127.0.0.1:PORT": accepts, never answers
     requests: list[str] = field(default_factory=list)  # RDAP paths and WHOIS query lines, in order
+    user_agents: list[str] = field(default_factory=list)  # User-Agent of each RDAP request
 
     @property
     def whois_servers(self) -> dict[str, str]:
@@ -103,7 +105,12 @@ class _RdapHandler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         base: str = self.server.base  # type: ignore[attr-defined]
         self.server.log.append(self.path)  # type: ignore[attr-defined]
+        self.server.agents.append(self.headers.get("User-Agent", ""))  # type: ignore[attr-defined]
         parts = [p for p in self.path.split("?", 1)[0].split("/") if p]
+        if len(parts) == 2 and parts[0] == "iana" and parts[1] in ("dns.json", "ipv4.json", "ipv6.json"):
+            bootstrap: Path = self.server.bootstrap_dir  # type: ignore[attr-defined]
+            self._send(200, (bootstrap / parts[1]).read_bytes(), "application/json")
+            return
         if parts and parts[0] == "garbage":
             self._send(200, b'{"objectClassName": "domain", "ldhName": ')
             return
@@ -232,6 +239,8 @@ def recorded_servers() -> Iterator[RecordedServers]:
     base = f"http://127.0.0.1:{http.server_address[1]}/"
     http.base = base  # type: ignore[attr-defined]
     http.log = log  # type: ignore[attr-defined]
+    agents: list[str] = []
+    http.agents = agents  # type: ignore[attr-defined]
     whois = _WhoisServer(("127.0.0.1", 0), _WhoisHandler)
     whois_addr = f"127.0.0.1:{whois.server_address[1]}"
     whois.addr = whois_addr  # type: ignore[attr-defined]
@@ -243,7 +252,8 @@ def recorded_servers() -> Iterator[RecordedServers]:
     try:
         with tempfile.TemporaryDirectory(prefix="rdap-bootstrap-") as tmp, _silent_server() as silent:
             _bootstrap_files(Path(tmp), base)
-            yield RecordedServers(base, Path(tmp), whois_addr, silent, log)
+            http.bootstrap_dir = Path(tmp)  # type: ignore[attr-defined]
+            yield RecordedServers(base, Path(tmp), whois_addr, silent, log, agents)
     finally:
         for s in (http, whois):
             s.shutdown()

@@ -46,7 +46,7 @@ from . import worldmap
 from .body import BodyLink, MailBody, read_body
 from .build import build, map_spec
 from .defang import defang, defang_text
-from .enrichment import EnrichmentLike
+from .enrichment import EnrichmentLike, from_report
 
 
 def _body(mail: bytes | None, body: MailBody | None, body_text: str | None) -> MailBody | None:
@@ -109,6 +109,7 @@ __all__ = [
     "MailBody",
     "defang",
     "defang_text",
+    "from_report",
     "has_map",
     "read_body",
     "render_html",

@@ -26,9 +26,12 @@ from .worldmap import MapPoint
 
 _LABELS = {
     "ja": {"place": "所在地", "network": "ネットワーク", "prefix": "IP アドレスの範囲",
-           "feed": "フィッシング情報に掲載",
+           "feed": "フィッシング情報に掲載", "address": "IP アドレス", "registrar": "レジストラ",
+           "created": "登録日", "registrant": "登録者", "nameservers": "ネームサーバー", "reputation": "評判",
            "match": {"url": "URL が一致", "host": "ホスト名が一致", "domain": "ドメインが一致"}},
     "en": {"place": "Location", "network": "Network", "prefix": "Address range", "feed": "Listed in a phishing feed",
+           "address": "IP address", "registrar": "Registrar", "created": "Registered", "registrant": "Registrant",
+           "nameservers": "Name servers", "reputation": "Reputation",
            "match": {"url": "same URL", "host": "same host", "domain": "same domain"}},
 }
 
@@ -141,11 +144,85 @@ def _enrich_package(data: Mapping[str, Any], lang: str) -> EnrichView:
         url = _s(link.get("url"))
         if url and facts:
             items.append(Enriched(url, "url", tuple(facts), None))
-    skipped = data.get("skipped")
+    items.extend(_hosting(data.get("hosting"), labels, sources))
+    items.extend(_registrations(data.get("online"), labels))
+    skipped = list(data.get("skipped") or [])
+    online = data.get("online")
+    if isinstance(online, Mapping):
+        skipped.extend(online.get("skipped") or [])
     # A shared report must not carry the local file paths some reasons name.
     missed = tuple(f"{_s(s.get('provider'))}: {_PATH_RE.sub('…', _s(s.get('reason')))}" for s in
                    (skipped if isinstance(skipped, list) else []) if isinstance(s, Mapping))
     return EnrichView(tuple(items), tuple(s for s in dict.fromkeys(sources) if s), tuple(dict.fromkeys(missed)))
+
+
+def _hosting(hosting: object, labels: Mapping[str, object], sources: list[str]) -> list[Enriched]:
+    """Where the link hosts resolved (online runs): a blue marker per placed address."""
+    out: list[Enriched] = []
+    for h in hosting if isinstance(hosting, list) else []:
+        if not isinstance(h, Mapping):
+            continue
+        for a in h.get("addresses") or []:
+            if not isinstance(a, Mapping):
+                continue
+            geo, asn = a.get("geo"), a.get("asn")
+            facts = [(str(labels["address"]), _s(a.get("ip")))]
+            point = None
+            if isinstance(geo, Mapping):
+                place = ", ".join(x for x in (_s(geo.get("city")), _s(geo.get("region")),
+                                              _s(geo.get("country_name"))) if x)
+                if place:
+                    facts.append((str(labels["place"]), place))
+                point = _point(geo.get("lat"), geo.get("lon"), _s(geo.get("city")) or _s(geo.get("country_name")),
+                               "hosting")
+                sources.append(" ".join(x for x in (_s(geo.get("source")), _s(geo.get("source_date")),
+                                                    f"({_s(geo.get('licence'))})" if _s(geo.get("licence")) else "")
+                                        if x))
+            if isinstance(asn, Mapping) and _s(asn.get("org")):
+                number = _s(asn.get("asn"))
+                facts.append((str(labels["network"]), " ".join(x for x in (f"AS{number}" if number else "",
+                                                                             _s(asn.get("org"))) if x)))
+            out.append(Enriched(_s(h.get("host")), "host", tuple(facts), point))
+    return out
+
+
+def _registrations(online: object, labels: Mapping[str, object]) -> list[Enriched]:
+    """Which registrar holds the link and sender domains, and since when (RDAP/WHOIS); reputation
+    verdicts. The registrant's name stays in the JSON: an article meant to be shared names no person."""
+    out: list[Enriched] = []
+    if not isinstance(online, Mapping):
+        return out
+    for r in online.get("registrations") or []:
+        if not isinstance(r, Mapping):
+            continue
+        facts = [(str(labels[k]), v) for k, v in (
+            ("registrar", _s(r.get("registrar"))), ("created", _s(r.get("created"))[:10]),
+            ("nameservers", ", ".join(r.get("nameservers") or [])))
+            if v]
+        if facts:
+            out.append(Enriched(_s(r.get("domain")), "domain", tuple(facts), None))
+    for a in online.get("reputation") or []:
+        if isinstance(a, Mapping) and _s(a.get("verdict")) in ("malicious", "suspicious"):
+            out.append(Enriched(_s(a.get("target")), "url" if _s(a.get("kind")) == "url" else "domain",
+                                ((str(labels["reputation"]), f"{_s(a.get('service'))}: {_s(a.get('detail'))}"),),
+                                None))
+    return out
+
+
+def from_report(report: Any) -> Mapping[str, Any] | None:
+    """Everything looked up for a report, as the article reads it: the offline enrichment plus,
+    from online runs, where the link hosts are and who registered the domains."""
+    enrichment = getattr(report, "enrichment", None)
+    hosting = getattr(report, "hosting", None) or []
+    online = getattr(report, "online", None)
+    if enrichment is None and not hosting and online is None:
+        return None
+    data: dict[str, Any] = dict(enrichment.to_dict()) if enrichment is not None else {
+        "origin": None, "links": [], "providers": [], "skipped": []}
+    data["hosting"] = [h.to_dict() for h in hosting]
+    if online is not None:
+        data["online"] = online.to_dict()
+    return data
 
 
 def read_enrichment(value: EnrichmentLike | None, lang: str) -> EnrichView | None:

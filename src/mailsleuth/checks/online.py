@@ -18,6 +18,7 @@ from importlib import resources
 
 from ..enrich.online import OnlineResults
 from ..enrich.registration import age_days
+from ..enrich.reputation import ReputationAnswer
 from ..evidence import Evidence
 from ..geo import country_name_ja
 from . import Hit, check
@@ -169,12 +170,20 @@ def reputation_listed(ev: Evidence) -> Hit | None:
     res = online_results(ev)
     if res is None:
         return None
-    bad = [a for a in res.reputation if a.verdict == "malicious"] or \
-          [a for a in res.reputation if a.verdict == "suspicious"]
+    bad = sorted((a for a in res.reputation if a.verdict in ("malicious", "suspicious")),
+                 key=lambda a: -_reputation_confidence(a))
     if not bad:
         return None
     a = bad[0]
     evidence = [f"{x.service}: {x.verdict} - {x.detail} ({x.kind} {x.target})" for x in bad[:4]]
     evidence.append(f"source: {a.source} at {a.obtained_at}")
     return Hit(evidence=evidence, params={"service": a.service, "target": a.target, "detail": a.detail},
-               confidence=1.0 if a.verdict == "malicious" else 0.5)
+               confidence=_reputation_confidence(a))
+
+
+def _reputation_confidence(a: ReputationAnswer) -> float:
+    """A URL flagged by several engines (or listed by Safe Browsing) is proof; one or two engines
+    of many, a "suspicious" verdict, or a verdict on the whole domain (a shared host may carry
+    one bad page) only weigh half or a little less."""
+    conf = 1.0 if a.verdict == "malicious" and (a.positives is None or a.positives >= 3) else 0.5
+    return round(conf * (0.8 if a.kind == "domain" else 1.0), 2)

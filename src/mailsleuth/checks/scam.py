@@ -10,6 +10,7 @@ text), so the cost stays linear on hostile input.
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 
@@ -22,17 +23,21 @@ _last = threading.local()  # (evidence, lures) of the last message seen in this 
 
 def lures(ev: Evidence) -> dict[str, list[LureHit]]:
     """Lexicon hits for ``ev`` (subject and body), computed once per message."""
-    cached = getattr(_last, "pair", None)
-    if cached is not None and cached[0] is ev:
-        found: dict[str, list[LureHit]] = cached[1]
-        return found
-    found = find_lures(ev.text_folded)
-    _last.pair = (ev, found)
-    return found
+    return _scan(ev)[0]
 
 
 def _subject_lures(ev: Evidence, name: str) -> list[LureHit]:
-    return find_lures(ev.subject.casefold()[:1000]).get(name, [])
+    return _scan(ev)[1].get(name, [])
+
+
+def _scan(ev: Evidence) -> tuple[dict[str, list[LureHit]], dict[str, list[LureHit]]]:
+    cached = getattr(_last, "triple", None)
+    if cached is not None and cached[0] is ev:
+        return cached[1], cached[2]
+    found = find_lures(ev.text_folded)
+    in_subject = find_lures(ev.subject[:1000].casefold()) if found and ev.subject else {}
+    _last.triple = (ev, found, in_subject)
+    return found, in_subject
 
 
 def _lure_hit(ev: Evidence, name: str, *, least: int = 1) -> Hit | None:
@@ -42,7 +47,7 @@ def _lure_hit(ev: Evidence, name: str, *, least: int = 1) -> Hit | None:
     found = lures(ev).get(name, [])
     if not found:
         return None
-    in_subject = {h.phrase for h in _subject_lures(ev, name)} if ev.subject else set()
+    in_subject = {h.phrase for h in _subject_lures(ev, name)}
     count = len(found) + len(in_subject)
     if count < least:
         return None
@@ -144,8 +149,7 @@ _TRAILING_NUMBER_RE = re.compile(r"(?:^|\s)[-#:(\[]?\s*(\d{6,})\s*[)\]]?\s*$")
 
 def _transitions(token: str) -> int:
     kinds = ["d" if c.isdigit() else ("u" if c.isupper() else "l") for c in token]
-    letters_digits = sum(1 for a, b in zip(kinds, kinds[1:], strict=False) if (a == "d") != (b == "d"))
-    return letters_digits
+    return sum(1 for a, b in itertools.pairwise(kinds) if (a == "d") != (b == "d"))
 
 
 def random_token(token: str) -> bool:
@@ -214,7 +218,8 @@ _CHUNK_RE = re.compile(r"[a-z0-9]+")
 def random_label(text: str) -> str:
     """The part of ``text`` (a local part or a domain label) that reads as typed at random,
     or "": a long run of consonants, letters and digits interleaved, keyboard rows."""
-    for chunk in _CHUNK_RE.findall(text.lower()[:200]):
+    chunks: list[str] = _CHUNK_RE.findall(text.lower()[:200])
+    for chunk in chunks:
         if len(chunk) < 8:
             continue
         letters = [c for c in chunk if c.isalpha()]
@@ -239,7 +244,7 @@ def sender_random_address(ev: Evidence) -> Hit | None:
     sender = ev.from_addr
     if sender is None or "@" not in sender.address:
         return None
-    local, domain = sender.address.split("@", 1)
+    local = sender.address.split("@", 1)[0]
     if set(local) & set("#=%/"):
         return None  # an encoded bounce or tracking address of a mail service, not a name
     owner = sender.registrable_domain.split(".")[0] if sender.registrable_domain else ""
@@ -252,7 +257,7 @@ def sender_random_address(ev: Evidence) -> Hit | None:
 
 
 _PLACEHOLDERS = ("undisclosed", "recipients:;", "[to]", "{to}", "%to%", "[email]", "{email}")
-_ADDR_RE = re.compile(r"[^\s<>,;\"']+@[^\s<>,;\"']+")
+_SEPARATORS_RE = re.compile(r"[\s<>,;\"']+")
 MANY_RECIPIENTS = 15
 
 
@@ -269,11 +274,13 @@ def recipients_undisclosed(ev: Evidence) -> Hit | None:
     if content_type.startswith("multipart/report"):
         return None  # delivery and feedback reports go to the sender they report to
     if not raw.strip():
+        if any(v.strip() for v in ev.message.get_all("Cc")):
+            return None  # Cc names the readers
         why = "no recipient"
     elif any(p in low for p in _PLACEHOLDERS):
         why = "placeholder: " + raw.strip()[:60]
     else:
-        found = _ADDR_RE.findall(low)
+        found = [t for t in _SEPARATORS_RE.split(low) if "@" in t]
         sender = ev.header_from.address if ev.header_from else ""
         if len(found) >= MANY_RECIPIENTS:
             why = f"{len(found)} recipients"
@@ -282,7 +289,7 @@ def recipients_undisclosed(ev: Evidence) -> Hit | None:
     if not why:
         return None
     return Hit(evidence=[f"to: {raw.strip()[:100] or '(none)'}", why], params={"why": why},
-               confidence=0.5 if why == "no recipient" else 1.0)
+               confidence=0.4 if why == "no recipient" else 1.0)  # no To alone: Bcc mail does that too
 
 
 def _bare_host(host: str) -> bool:
@@ -306,3 +313,18 @@ def server_script_sender(ev: Evidence) -> Hit | None:
         return Hit(evidence=[f"message-id: {ev.message_id[:120]}"], params={"what": ev.message_id_domain},
                    confidence=0.7)
     return None
+
+
+@check("BULK_FOOTER_WITHOUT_LIST", "structure")
+def bulk_footer_without_list(ev: Evidence) -> Hit | None:
+    """The mail carries the footer of unsolicited bulk mail ("to be removed from our list ...",
+    "this is not spam") but no list headers: a list the reader joined names itself in
+    ``List-Unsubscribe`` or ``List-Id``; a list bought or scraped tells the reader how to get off it."""
+    if ev.list_info is not None or ev.message.get("List-Unsubscribe") or ev.message.get("List-Id"):
+        return None
+    found = lures(ev).get("bulk_footer", [])
+    if not found:
+        return None
+    phrases = [h.phrase for h in found[:3]]
+    return Hit(evidence=[f"phrase: {p}" for p in phrases], params={"phrases": "」「".join(phrases),
+               "phrases_en": '", "'.join(phrases)})

@@ -352,7 +352,7 @@ def parse_ip(doc: Mapping[str, Any], ip: str, source: str) -> IpRegistration:
         name=str(doc.get("name") or ""),
         handle=str(doc.get("handle") or ""),
         country=_country(country) if country else (_vcard_country(holder) if holder else ""),
-        org=_name(holder),
+        org=_name(holder, False),
         source=source,
         obtained_at=now_iso(),
     )

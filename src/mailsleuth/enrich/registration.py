@@ -87,6 +87,9 @@ class IpRegistration:
 class RegistrationProvider(Protocol):
     """Domain -> registration, IP address -> network holder.
 
+    Ask about the registrable domain (``revapec.cn``, not ``www.eki-net-member.revapec.cn``):
+    registries hold registrations, and answer 404 / "no match" for names below them.
+
     ``None`` means the registry answered that there is no such domain (or network). Raising
     :class:`~mailsleuth.enrich.providers.ProviderUnavailable` means this provider cannot ask
     anyone about it (no server for the TLD, package missing); any other exception is a failed

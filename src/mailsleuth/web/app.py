@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import __version__
 from ..analyze import analyze
-from ..article import defang, read_body, render_html, render_markdown
+from ..article import defang, from_report, read_body, render_html, render_markdown
 from ..article.body import BodyLink
 from ..article.html import csp as article_csp
 from ..enrich import default_enricher
@@ -159,8 +159,8 @@ def _render(report: Report, fmt: str, lang: str, raw: bytes) -> str:
 
         return render_intel(report, fmt, raw)
     if fmt == "html":
-        return render_html(report, lang, mail=raw, enrichment=report.enrichment)
-    return render_markdown(report, lang, mail=raw, map_png_name=None, enrichment=report.enrichment)
+        return render_html(report, lang, mail=raw, enrichment=from_report(report))
+    return render_markdown(report, lang, mail=raw, map_png_name=None, enrichment=from_report(report))
 
 
 def _split_formats(value: str) -> list[str]:
