@@ -265,3 +265,29 @@ def test_bundle_replay_makes_no_connection(nsd: NsdServer, servers: RecordedServ
     assert proc.returncode == 2, proc.stderr.decode(errors="replace")[-2000:]
     assert proc.stdout.decode() == live
     assert not INET_CONNECT.findall(trace)
+
+
+def test_config_file_turns_online_on(nsd: NsdServer, servers: RecordedServers, tmp_path: Path,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """Settings from the config file alone: online without --online, the bootstrap fetched from a
+    mirror's URL (kept beside the cache for a week), WHOIS per TLD, the answer cache where it says."""
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(f"""[online]
+enabled = true
+dns_server = "{nsd.spec}"
+rdap_bootstrap = "{servers.rdap_base}iana/"
+whois_servers = {{ cn = "{servers.whois_addr}" }}
+cache = "{tmp_path / 'cache' / 'answers.sqlite'}"
+deadline = 15
+""", encoding="utf-8")
+    code, out = run_cli(capsys, "analyze", str(SEED), "--format", "json", "--config", str(cfg))
+    assert code == 2
+    report = json.loads(out)
+    assert [r["domain"] for r in report["online"]["registrations"]] == ["revapec.cn"]
+    assert report["online"]["deadline"] == 15
+    assert "/iana/dns.json" in servers.requests
+    assert (tmp_path / "cache" / "rdap-bootstrap" / "dns.json").is_file()
+    assert (tmp_path / "cache" / "answers.sqlite").is_file()
+    cfg.write_text("[online]\nenabled = true\nresolver = '1.1.1.1'\n", encoding="utf-8")
+    assert main(["analyze", str(SEED), "--config", str(cfg)]) == 4
+    assert "unknown setting online.resolver" in capsys.readouterr().err

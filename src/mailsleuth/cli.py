@@ -400,8 +400,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--rdap-url", metavar="URL",
                    help="with --online: one RDAP server for every domain and address (default: IANA's "
                         "bootstrap, fetched once a week)")
-    a.add_argument("--rdap-bootstrap", metavar="DIR", help="with --online: a folder with IANA's RDAP bootstrap "
-                   "files (dns.json, ipv4.json, ipv6.json)")
+    a.add_argument("--rdap-bootstrap", metavar="DIR|URL", help="with --online: IANA's RDAP bootstrap files "
+                   "(dns.json, ipv4.json, ipv6.json) in a folder, or at a mirror's URL (fetched once a week)")
     a.add_argument("--whois-server", action="append", metavar="TLD=HOST[:PORT]",
                    help="with --online: WHOIS server for a TLD without RDAP (repeatable; built in: cn, jp, ...)")
     a.add_argument("--no-cache", action="store_true",

@@ -28,10 +28,11 @@ _LABELS = {
     "ja": {"place": "所在地", "network": "ネットワーク", "prefix": "IP アドレスの範囲",
            "feed": "フィッシング情報に掲載", "address": "IP アドレス", "registrar": "レジストラ",
            "created": "登録日", "registrant": "登録者", "nameservers": "ネームサーバー", "reputation": "評判",
+           "holder": "割り当て先",
            "match": {"url": "URL が一致", "host": "ホスト名が一致", "domain": "ドメインが一致"}},
     "en": {"place": "Location", "network": "Network", "prefix": "Address range", "feed": "Listed in a phishing feed",
            "address": "IP address", "registrar": "Registrar", "created": "Registered", "registrant": "Registrant",
-           "nameservers": "Name servers", "reputation": "Reputation",
+           "nameservers": "Name servers", "reputation": "Reputation", "holder": "Assigned to",
            "match": {"url": "same URL", "host": "same host", "domain": "same domain"}},
 }
 
@@ -201,6 +202,13 @@ def _registrations(online: object, labels: Mapping[str, object]) -> list[Enriche
             if v]
         if facts:
             out.append(Enriched(_s(r.get("domain")), "domain", tuple(facts), None))
+    ipreg = online.get("origin_registration")
+    if isinstance(ipreg, Mapping):
+        org = _s(ipreg.get("org"))
+        holder = " ".join(x for x in (_s(ipreg.get("name")), f"({org})" if org else "", _s(ipreg.get("country"))) if x)
+        facts = [(str(labels[k]), v) for k, v in (("holder", holder), ("prefix", _s(ipreg.get("network")))) if v]
+        if facts:
+            out.append(Enriched(_s(ipreg.get("ip")), "ip", tuple(facts), None))
     for a in online.get("reputation") or []:
         if isinstance(a, Mapping) and _s(a.get("verdict")) in ("malicious", "suspicious"):
             out.append(Enriched(_s(a.get("target")), "url" if _s(a.get("kind")) == "url" else "domain",

@@ -120,18 +120,14 @@ def link_host_parked(ev: Evidence) -> Hit | None:
     res = online_results(ev)
     if res is None:
         return None
-    for h in res.hosting:
-        service = parking_service(h.nameservers)
+    delegated = [(h.host, h.nameservers, h.source) for h in res.hosting]
+    delegated += [(r.domain, r.nameservers, r.source) for r in res.registrations]
+    for host, nameservers, source in delegated:
+        service = parking_service(nameservers)
         if service:
-            return Hit(evidence=[f"host: {h.host}", f"name servers: {', '.join(h.nameservers)}",
-                                 f"parking service: {service}", f"source: {h.source}"],
-                       params={"host": h.host, "service": service})
-    for reg in res.registrations:
-        service = parking_service(reg.nameservers)
-        if service:
-            return Hit(evidence=[f"domain: {reg.domain}", f"name servers: {', '.join(reg.nameservers)}",
-                                 f"parking service: {service}", f"source: {reg.source}"],
-                       params={"host": reg.domain, "service": service})
+            return Hit(evidence=[f"host: {host}", f"name servers: {', '.join(nameservers)}",
+                                 f"parking service: {service}", f"source: {source}"],
+                       params={"host": host, "service": service})
     return None
 
 

@@ -24,7 +24,7 @@ from .auth import Authenticator, AuthResults
 from .enricher import Enricher
 from .hosting import LinkHosting, resolve_link_hosts
 from .journal import Entry, Journal, failure_text
-from .providers import ProviderUnavailable, Skipped, decoder, encode_list, encode_optional, list_decoder
+from .providers import Skipped, decoder, encode_list, encode_optional, list_decoder
 
 if TYPE_CHECKING:
     from ..evidence import Evidence
@@ -180,31 +180,23 @@ def _reputation_links(ev: Evidence) -> list[tuple[str, str, str]]:
 
 
 def _ask_domain(journal: Journal, reg: RegistrationProvider, domain: str) -> Callable[[], Any]:
-    def run() -> Any:
-        from .registration import DomainRegistration
-
-        try:
-            return journal.ask(reg.name, "registration-domain", domain, lambda: reg.domain(domain),
-                               encode_optional, decoder(DomainRegistration), _ttl)
-        except ProviderUnavailable as exc:
-            return Skipped(reg.name, _because(exc), domain)
-        except Exception as exc:
-            return Skipped(reg.name, f"skipped, because {failure_text(exc)}", domain)
-
-    return run
+    return _ask_registration(journal, reg, "registration-domain", domain, reg.domain)
 
 
 def _ask_ip(journal: Journal, reg: RegistrationProvider, ip: str) -> Callable[[], Any]:
-    def run() -> Any:
-        from .registration import IpRegistration
+    return _ask_registration(journal, reg, "registration-ip", ip, reg.ip)
 
+
+def _ask_registration(journal: Journal, reg: RegistrationProvider, kind: str, key: str,
+                      fn: Callable[[str], Any]) -> Callable[[], Any]:
+    def run() -> Any:
+        from .registration import DomainRegistration, IpRegistration
+
+        cls = DomainRegistration if kind == "registration-domain" else IpRegistration
         try:
-            return journal.ask(reg.name, "registration-ip", ip, lambda: reg.ip(ip), encode_optional,
-                               decoder(IpRegistration), _ttl)
-        except ProviderUnavailable as exc:
-            return Skipped(reg.name, _because(exc), ip)
+            return journal.ask(reg.name, kind, key, lambda: fn(key), encode_optional, decoder(cls), _ttl)
         except Exception as exc:
-            return Skipped(reg.name, f"skipped, because {failure_text(exc)}", ip)
+            return Skipped(reg.name, _because(exc), key)
 
     return run
 

@@ -11,7 +11,7 @@ environment, then command-line options. The file's ``[online]`` table::
     deadline = 20                  # seconds for all look-ups of one message
     rdap = true                    # RDAP/WHOIS of link and sender domains, origin address
     rdap_url = "https://rdap.example.net/"     # one RDAP server for everything (a proxy), or:
-    rdap_bootstrap = "~/rdap-bootstrap"        # a folder with IANA's dns.json, ipv4.json, ipv6.json
+    rdap_bootstrap = "~/rdap-bootstrap"        # IANA's dns.json, ipv4.json, ipv6.json: a folder or a mirror's URL
     whois_servers = { cn = "whois.example.net:43" }  # WHOIS server per TLD (on top of the built-in map)
     reputation = true              # services whose API key is set
     cache = "~/.cache/mailsleuth/answers.sqlite"   # or false
@@ -124,6 +124,9 @@ def _registration(s: OnlineSettings, cache: AnswerCache | None) -> Any:
     timeout = min(10.0, float(s.deadline))
     if s.rdap_url:
         boot = Bootstrap.single(s.rdap_url)
+    elif s.rdap_bootstrap and s.rdap_bootstrap.startswith(("http://", "https://")):
+        where = Path(cache.path).parent if cache is not None else default_cache_path().parent
+        boot = _iana_bootstrap(where, timeout, s.rdap_bootstrap)
     elif s.rdap_bootstrap:
         folder = Path(s.rdap_bootstrap).expanduser()
         try:
@@ -138,9 +141,10 @@ def _registration(s: OnlineSettings, cache: AnswerCache | None) -> Any:
     return FallbackRegistration(RdapProvider(boot, timeout=timeout), whois)
 
 
-def _iana_bootstrap(folder: Path, timeout: float) -> Any:
-    """IANA's bootstrap files, downloaded at most once a week into ``folder/rdap-bootstrap``.
-    Unreachable: an empty table, so that RDAP is skipped (WHOIS still answers for its TLDs)."""
+def _iana_bootstrap(folder: Path, timeout: float, base: str | None = None) -> Any:
+    """IANA's bootstrap files (or a mirror's at ``base``), downloaded at most once a week into
+    ``folder/rdap-bootstrap``. Unreachable: an empty table, so that RDAP is skipped (WHOIS still
+    answers for its TLDs)."""
     import httpx
 
     from .rdap import IANA_BASE, Bootstrap
@@ -152,7 +156,7 @@ def _iana_bootstrap(folder: Path, timeout: float) -> Any:
             with httpx.Client(timeout=timeout, follow_redirects=True) as client:
                 bodies = []
                 for name in BOOTSTRAP_FILES:
-                    response = client.get(IANA_BASE.rstrip("/") + "/" + name)
+                    response = client.get((base or IANA_BASE).rstrip("/") + "/" + name)
                     response.raise_for_status()
                     bodies.append(response.content)
             keep.mkdir(parents=True, exist_ok=True)
