@@ -123,8 +123,8 @@ def analyze(data: bytes, *, brands: BrandIndex | None = None, countries: Country
     if lookups is not None:
         ev.online = lookups.run(ev, data, enricher, journal)
         ev.auth = ev.online.auth
-    elif authenticator is not None:  # receiver's Authentication-Results only
-        ev.auth = authenticator.authenticate(ev, data)
+    else:  # the receiving organisation's Authentication-Results headers only: nothing is asked
+        ev.auth = (authenticator or Authenticator()).authenticate(ev, data)
     sc = scores or default_scores()
     findings = run_checks(ev, sc)
     verdict, total = verdict_for(findings, sc)
@@ -142,7 +142,8 @@ def analyze(data: bytes, *, brands: BrandIndex | None = None, countries: Country
         message_id=ev.message_id, message_id_domain=ev.message_id_domain, origin=ev.origin,
         origin_country=ev.origin_country, hops=ev.hops, links=ev.links,
         list_id=ev.list_info.list_id if ev.list_info else "", findings=findings,
-        advice=advice_for(verdict, bj, be), warnings=ev.warnings, enrichment=ev.enrichment, auth=ev.auth,
+        advice=advice_for(verdict, bj, be), warnings=ev.warnings, enrichment=ev.enrichment,
+        auth=ev.auth if ev.auth is not None and (ev.auth.online or authenticator is not None) else None,
         hosting=list(ev.online.hosting) if ev.online else [], online=ev.online,
     )
 

@@ -142,3 +142,42 @@ def fcrdns_fail(ev: Evidence) -> Hit | None:
         detail_ja, detail_en = "逆引き（PTR）のホスト名が登録されていません", "it has no reverse DNS (PTR) name"
     return Hit(evidence=evidence, params={"ip": f.ip, "names": names, "detail_ja": detail_ja, "detail_en": detail_en},
                confidence=1.0 if f.ptr_names else 0.5)
+
+
+def receiver_auth(ev: Evidence) -> AuthResults | None:
+    """Authentication results of the receiving organisation's headers (online or not)."""
+    auth = getattr(ev, "auth", None)
+    return auth if isinstance(auth, AuthResults) else None
+
+
+@check("RECEIVER_AUTH_FAIL", "auth")
+def receiver_auth_fail(ev: Evidence) -> Hit | None:
+    """The receiving server's own Authentication-Results say the sender's domain failed
+    authentication: DMARC fail, Microsoft's composite authentication (compauth) fail, or SPF
+    fail without a passing DKIM signature. The From address is then probably forged."""
+    auth = receiver_auth(ev)
+    if auth is None or not auth.header_results or (auth.online and auth.dmarc is not None):
+        return None  # online, DMARC_FAIL judges the same question from DNS itself
+    res = auth.header_results
+    by = {(r.method, r.result) for r in res}
+    dmarc = next((r for r in res if r.method == "dmarc" and r.result == "fail"), None)
+    comp = next((r for r in res if r.method == "compauth" and r.result == "fail"), None)
+    spf = next((r for r in res if r.method == "spf" and r.result in ("fail", "softfail")), None)
+    if dmarc is not None or (comp is not None and comp.reason.startswith("000")):
+        confidence, worst = 1.0, dmarc or comp
+    elif comp is not None:
+        confidence, worst = 0.7, comp
+    elif spf is not None and ("dkim", "pass") not in by:
+        confidence, worst = (0.6 if spf.result == "fail" else 0.4), spf
+    else:
+        return None
+    assert worst is not None
+    if ev.list_info is not None:
+        confidence *= LIST_MAIL_CONFIDENCE
+    evidence = [f"receiver ({r.authserv_id}): {r.method}={r.result}" + (f" {r.domain}" if r.domain else "")
+                + (f" reason={r.reason}" if r.reason else "") for r in res if r.method in
+                ("spf", "dkim", "dmarc", "compauth")][:5]
+    from_domain = auth.from_domain or (ev.from_addr.domain if ev.from_addr else "")
+    return Hit(evidence=evidence, params={"receiver": worst.authserv_id, "method": worst.method,
+                                          "result": worst.result, "domain": from_domain or "?"},
+               confidence=round(confidence, 2))

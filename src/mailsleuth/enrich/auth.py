@@ -24,7 +24,7 @@ import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..domains import is_ip, normalize_host, registrable_domain
@@ -223,6 +223,10 @@ class AuthResults:
 
 _COMMENT_RE = re.compile(r"\((?:[^()\\]|\\.)*\)")
 _AR_HEADERS = ("Authentication-Results", "ARC-Authentication-Results")
+MAX_AR_HEADERS = 20  # per header name: a receiver chain writes a handful
+MAX_AR_LENGTH = 4096  # characters read of one header (comments are stripped innermost first)
+# Registrable domains of Exchange Online / Outlook.com receiving hosts (*.prod.outlook.com, *.hotmail.com ...).
+_MICROSOFT_RECEIVERS = frozenset({"outlook.com", "hotmail.com", "office365.com", "microsoft.com", "live.com"})
 _METHOD_RE = re.compile(r"^\s*([A-Za-z0-9_-]+)(?:/\d+)?\s*=\s*([A-Za-z0-9_-]+)(.*)$", re.S)
 _PROP_RE = re.compile(r"([A-Za-z0-9_-]+)\.([A-Za-z0-9_.-]+)\s*=\s*(\"(?:[^\"\\]|\\.)*\"|[^\s;]+)")
 _REASON_RE = re.compile(r"\breason\s*=\s*(\"(?:[^\"\\]|\\.)*\"|[^\s;]+)", re.I)
@@ -250,7 +254,11 @@ def parse_authentication_results(value: str, header: str = "Authentication-Resul
     parts = [p.strip() for p in value.split(";")]
     if not parts or not parts[0]:
         return "", []
-    authserv_id = normalize_host(parts[0].split()[0]) if parts[0].split() else ""
+    if _METHOD_RE.match(parts[0]):  # no authserv-id (Exchange Online writes them so): results only
+        authserv_id = ""
+        parts.insert(0, "")
+    else:
+        authserv_id = normalize_host(parts[0].split()[0]) if parts[0].split() else ""
     results: list[AuthResult] = []
     for part in parts[1:]:
         m = _METHOD_RE.match(part)
@@ -290,15 +298,37 @@ def trusted_authserv(authserv_id: str, hops: Sequence[Hop]) -> bool:
     return bool(org) and registrable_domain(authserv_id) == org
 
 
-def receiver_results(msg: ParsedMessage, hops: Sequence[Hop]) -> tuple[list[str], list[AuthResult], list[str]]:
-    """(trusted authserv-ids, their results, ignored authserv-ids) of a message's headers."""
+def exchange_online_receiver(hops: Sequence[Hop], origin_index: int | None) -> str:
+    """The host of Microsoft's that took the mail in, when every hop of the receiving side is
+    Microsoft's (Exchange Online / Outlook.com); "" otherwise."""
+    if origin_index is None or not hops:
+        return ""
+    inside = [h for h in hops[: origin_index + 1] if h.by]
+    if not inside or not all(registrable_domain(normalize_host(h.by)) in _MICROSOFT_RECEIVERS for h in inside):
+        return ""
+    return normalize_host(inside[-1].by)
+
+
+def receiver_results(msg: ParsedMessage, hops: Sequence[Hop], origin_index: int | None = None,
+                     ) -> tuple[list[str], list[AuthResult], list[str]]:
+    """(trusted authserv-ids, their results, ignored authserv-ids) of a message's headers.
+
+    A result counts when its authserv-id names the receiving organisation (RFC 8601 section 5:
+    the receiver removes headers carrying its own id that arrive from outside). Exchange Online
+    writes ``Authentication-Results`` without an authserv-id, and renames the ones arriving from
+    outside to ``Authentication-Results-Original``: such a header counts only when every hop of
+    the receiving side (``hops[:origin_index + 1]``) is Microsoft's."""
     trusted: list[str] = []
     results: list[AuthResult] = []
     ignored: list[str] = []
+    microsoft = exchange_online_receiver(hops, origin_index)
     for header in _AR_HEADERS:
-        for raw in msg.raw(header):
-            sid, found = parse_authentication_results(raw, header)
-            if trusted_authserv(sid, hops):
+        for raw in msg.raw(header)[:MAX_AR_HEADERS]:
+            sid, found = parse_authentication_results(raw[:MAX_AR_LENGTH], header)
+            if not sid and microsoft and header == "Authentication-Results":
+                found = [replace(r, authserv_id=microsoft) for r in found]
+                sid = microsoft
+            if trusted_authserv(sid, hops) or (microsoft and sid == microsoft):
                 if sid not in trusted:
                     trusted.append(sid)
                 results.extend(found)
@@ -571,7 +601,7 @@ class Authenticator:
     brand_domains: Callable[[Evidence], list[tuple[str, tuple[str, ...]]]] | None = None
 
     def authenticate(self, ev: Evidence, raw: bytes) -> AuthResults:
-        trusted, results, ignored = receiver_results(ev.message, ev.hops)
+        trusted, results, ignored = receiver_results(ev.message, ev.hops, ev.origin_index)
         from_domain = ev.from_addr.domain if ev.from_addr else ""
         base = AuthResults(online=False, authserv_ids=tuple(trusted), header_results=tuple(results),
                            ignored_authserv_ids=tuple(ignored), from_domain=from_domain)
