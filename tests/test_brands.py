@@ -349,3 +349,70 @@ def test_no_false_brand_hits_in_spamassassin_ham_headers(shared: Path, idx: Bran
                     false_hits.append((path.name, hit.brand.id, hit.matched, text))
     print(f"\nSpamAssassin easy ham headers: {mentions} genuine brand mentions, {len(false_hits)} false hits")
     assert false_hits == []
+
+
+# ---------------------------------------------------------------- confusables
+@pytest.mark.parametrize(
+    ("text", "brand", "seen"),
+    [
+        ("Amie from Iedger", "ledger", "Iedger"),  # capital I for small l
+        ("PayPaI Service", "paypal", "PayPaI"),
+        ("Arnazon Support", "amazon", "Arnazon"),  # rn for m
+        ("vvells fargo alerts", "wells-fargo", "vvells fargo"),  # vv for w
+        ("l\u0435\u0501g\u0435r", "ledger", "l\u0435\u0501g\u0435r"),  # Cyrillic e and komi de
+        ("N\u0435tfl1x", "netflix", "N\u0435tfl1x"),
+        ("\uff2c\uff45\uff44\uff47\uff45\uff52", "ledger", ""),  # full-width is plain NFKC, not a confusable
+    ],
+)
+def test_confusable_brand_names(idx: BrandIndex, text: str, brand: str, seen: str) -> None:
+    hits = [h for h in idx.find(text, allow_weak=True) if h.brand.id == brand]
+    assert hits, text
+    assert hits[0].confusable == bool(seen)
+    assert hits[0].seen == seen
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Lime and Iime",  # no brand reads like these
+        "Visa card", "Ledger", "Amazon order",  # plainly spelled: not confusable hits
+        "modern art", "Clinic news", "Bill Douglas", "the ripple effect in CVS commits",
+    ],
+)
+def test_confusable_fold_does_not_invent_spoofs(idx: BrandIndex, text: str) -> None:
+    assert [h for h in idx.find(text, allow_weak=True) if h.confusable] == []
+
+
+def test_confusables_not_searched_in_body_text(idx: BrandIndex) -> None:
+    assert idx.find("Your Iedger Nano", allow_weak=False) == []
+    assert _ids(idx.find("Your Iedger Nano", allow_weak=False, confusables=True)) == ["ledger"]
+
+
+def test_host_confusables(idx: BrandIndex) -> None:
+    got = [(h.brand.id, h.token, h.seen) for h in idx.host_confusables("app1e-id.login.example.net")]
+    assert got == [("apple", "apple", "app1e")]
+    assert [h.brand.id for h in idx.host_confusables("arnazon-secure.example.com")] == ["amazon"]
+    assert idx.host_confusables("www.apple.com") == []  # the brand's own domain
+    assert idx.host_confusables("apple-id.example.net") == []  # plainly spelled: in_host reports it
+    assert idx.host_confusables("modern.example.com") == []
+
+
+def test_confusable_scan_is_linear(idx: BrandIndex) -> None:
+    text = ("I1l|0rnvv" * 20000)[:150_000]
+    start = time.perf_counter()
+    idx.find(text, allow_weak=True)
+    idx.host_confusables(("rn" * 30) + ".example.com")
+    assert time.perf_counter() - start < 2.0
+
+
+@pytest.mark.parametrize(
+    ("text", "brand"),
+    [
+        ("Team Ripple", "ripple"), ("Stellar Foundation", "stellar"), ("Lido DAO", "lido"),
+        ("Peacock TV Support", "peacock"), ("Nespresso", "nespresso"), ("Kaufland", "kaufland"),
+        ("Hang Seng Bank", "hang-seng"), ("Standard Chartered Kenya", "standard-chartered"),
+        ("MashreqAlert", "mashreq"), ("Ourocard - Liberacao", "banco-do-brasil"), ("Planos Amil", "amil"),
+    ],
+)
+def test_global_brands_round_two(idx: BrandIndex, text: str, brand: str) -> None:
+    assert _ids(idx.find(text, allow_weak=True))[:1] == [brand]

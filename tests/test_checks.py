@@ -69,6 +69,13 @@ class Case:
 
 
 EKINET_FROM = "えきねっと <info@faxohbr.cn>"
+PDF_WITH_LINK = (b"%PDF-1.4\n1 0 obj\n<< /Type /Annot /Subtype /Link /A << /S /URI "
+                 b"/URI (https://view-document.web.example-host.net/start) >> >>\nendobj\n")
+MS_RECEIVED = ("from mail.bank-alert.example (45.67.89.10) by DM6NAM11FT012.mail.protection.outlook.com "
+               "(10.13.173.80) with Microsoft SMTP Server id 15.20.1; Tue, 22 Mar 2022 18:02:11 +0900")
+MS_AR_FAIL = ("Authentication-Results: spf=fail (sender IP is 45.67.89.10) smtp.mailfrom=bank-alert.example; "
+              "dkim=none (message not signed) header.d=none;dmarc=fail action=oreject header.from=bank.example;"
+              "compauth=fail reason=000")
 CASES = [
     Case("DISPLAY_NAME_BRAND_MISMATCH", mail(from_=EKINET_FROM),
          mail(from_="えきねっと <info@eki-net.com>"), "the brand's own domain"),
@@ -80,6 +87,9 @@ CASES = [
          mail(from_="PayPal <service@paypal.com>"), "the brand's own domain"),
     Case("DISPLAY_NAME_OTHER_ADDRESS", mail(from_='"service@paypal.com" <x@evil.example.net>'),
          mail(from_='"aiko@example.org" <aiko@example.org>'), "the name shows the real address"),
+    Case("BRAND_NAME_CONFUSABLE", mail(from_="Amie from Iedger <notice@wallet-alerts.example.net>"),
+         mail(from_="Amie from Ledger <notice@wallet-alerts.example.net>"),
+         "the brand spelled plainly: the display-name check speaks for it, not this one"),
     Case("MIXED_SCRIPT_NAME", mail(from_="Αirdrορ Team <x@example.net>"),
          mail(from_="Αλέξης Παπαδόπουλος <alexis@example.gr>"), "a name written wholly in Greek is a name"),
     Case("REPLY_TO_DOMAIN_MISMATCH", mail(headers="Reply-To: someone@elsewhere.example.com"),
@@ -186,8 +196,23 @@ CASES = [
     Case("FEE_OR_FINE_LURE", mail(subject="Your parcel is on hold",
                                   body="Pay the customs fee of 1.99 EUR to release your package.\n"),
          mail(body="I left the package at your office yesterday.\n"), "a package mentioned, no fee demanded"),
-    Case("SPAM_OFFER_WORDING", mail(body="Cheap viagra and cialis, no prescription needed. Order now!\n"),
+    Case("SPAM_OFFER_WORDING", mail(body="Lower your mortgage today: free consultation, no obligation. Order now!\n"),
+         mail(body="Ken, the bank raised interest rates again.\n"), "one phrase about rates is no offer"),
+    Case("SPAM_HEALTH_WORDING", mail(body="Cheap viagra and cialis, no prescription needed.\n"),
          mail(body="Ken, the pharmacy on the corner closes at six.\n"), "one word about a pharmacy is no offer"),
+    Case("SPAM_DATING_WORDING", mail(subject="I am 25 years old, looking for a lover",
+                                     body="I am so lonely. See my naked photos and let us meet this weekend.\n"),
+         mail(body="Ken, shall we meet this weekend to finish the report?\n"), "a weekend meeting among colleagues"),
+    Case("ADVANCE_FEE_LURE", mail(subject="Dear friend",
+                                  body="I seek your assistance as a foreign partner to move the sum of USD 14.6 "
+                                       "million left by my late husband. Treat this as strictly confidential.\n"),
+         mail(body="Our foreign partner in Osaka sends the contract next week.\n"), "one business phrase, no story"),
+    Case("CRYPTO_GIVEAWAY_LURE", mail(subject="Token Allocation Open",
+                                      body="Your staking rewards are ready: claim your tokens before Friday.\n"),
+         mail(body="The XRP ledger talk moved to room 3.\n"), "a coin named, nothing to claim"),
+    Case("WALLET_CREDENTIAL_LURE", mail(body="To keep your funds, validate your wallet: enter your 12 word "
+                                             "recovery phrase on the secure page.\n"),
+         mail(body="Ken, I left my wallet in the meeting room.\n"), "a leather wallet, no phrase asked for"),
     Case("ENCRYPTED_ATTACHMENT_PASSWORD",
          _with_attachment("Open the invoice, password: 4411.", b"%PDF-1.4\n/Encrypt 5 0 R\n"),
          _with_attachment("The invoice is attached.", b"%PDF-1.4\n1 0 obj\n"), "an open PDF and no password"),
@@ -206,6 +231,14 @@ CASES = [
     Case("BULK_FOOTER_WITHOUT_LIST", mail(body="Great deals inside. To be removed from our list, reply with remove.\n"),
          mail(body="Great deals inside. To be removed from our list, reply with remove.\n",
               headers="List-Unsubscribe: <mailto:leave@example.org>"), "a list that names itself in its headers"),
+    Case("RECEIVER_AUTH_FAIL",
+         mail(from_="Bank <alert@bank.example>", received=MS_RECEIVED, headers=MS_AR_FAIL),
+         mail(from_="Bank <alert@bank.example>", headers=MS_AR_FAIL),
+         "a header without authserv-id counts only when the receiving hops are Microsoft's own"),
+    Case("PDF_ATTACHMENT_LINK",
+         _with_attachment("Please see the attached document.", PDF_WITH_LINK),
+         _with_attachment("Please see the attached document.", b"%PDF-1.4\n1 0 obj\n<< /Type /Page >>\nendobj\n"),
+         "a PDF without any link"),
 ]
 
 

@@ -11,6 +11,13 @@ and answers three questions cheaply:
   Japanese names match as substrings and may be spaced out ("三 井 住 友 カード"). Weak names
   (short or ambiguous ones such as "au", "ETC", "LINE") are only reported with ``allow_weak``,
   which callers pass for display names and subjects, never for body text.
+* Confusables: a second pass matches the brand names on a *skeleton* of the text in which the
+  look-alike characters phishers use are folded to one form (``I``/``l``/``1``/``|``, ``0``/``o``,
+  ``rn``/``m``, ``vv``/``w``, Cyrillic and Greek homoglyphs of Latin letters). Names found only on
+  the skeleton ("Amie from Iedger", "lеԁgеr" in Cyrillic) come back with ``confusable=True`` and
+  the spelling seen: a brand spells its own name, so such a hit is evidence in itself. The fold
+  is used only here, never for phrases or body text, since it would turn ordinary words into
+  others.
 * :meth:`BrandIndex.in_host` - which brands a hostname *imitates* (``eki-net`` in
   ``www.eki-net-member.revapec.cn``), ignoring hosts on the brand's own registrable domain.
 * :meth:`BrandIndex.by_domain` / :meth:`BrandIndex.is_official` - whether a registrable domain
@@ -23,15 +30,16 @@ import functools
 import ipaddress
 import json
 import re
+import unicodedata
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from .domains import psl as _psl
-from .normalize import fold
+from .normalize import INVISIBLE_RE, fold
 
-__all__ = ["Brand", "BrandHit", "BrandIndex", "registrable_domain"]
+__all__ = ["Brand", "BrandHit", "BrandIndex", "HostHit", "confusable_skeleton", "registrable_domain"]
 
 # Characters that continue a Latin word: a Latin name must not touch one of these on either side.
 _WORD = "0-9a-z\u00c0-\u024f"
@@ -66,6 +74,57 @@ class BrandHit:
     brand: Brand
     matched: str  # the folded name that matched
     weak: bool
+    confusable: bool = False  # matched only after folding look-alike characters
+    seen: str = ""  # for a confusable hit: the spelling in the text ("Iedger")
+
+
+@dataclass(frozen=True, slots=True)
+class HostHit:
+    """A brand token found in a host name only after folding look-alike characters."""
+
+    brand: Brand
+    token: str  # the brand's host token ("ledger")
+    seen: str  # the host label text that imitates it ("iedger", "xn--...")
+
+
+# Look-alike characters folded for brand matching only (after NFKC and case folding). Latin
+# i, l, 1 and | collapse to "l" (capital I and small l look the same in most fonts), 0 to "o",
+# and Cyrillic/Greek letters to the Latin letters they imitate. Digits other than 0 and 1 and
+# symbols such as "@" and "$" are left alone: "Airdrop@Lido" and "$5" are not disguises.
+_SKELETON_MAP = str.maketrans({
+    "i": "l", "1": "l", "|": "l", "0": "o",
+    "а": "a", "в": "b", "е": "e", "ё": "e", "о": "o", "р": "p", "с": "c", "х": "x", "у": "y",
+    "і": "l", "ї": "l", "ј": "j", "ӏ": "l", "ԁ": "d", "ո": "n", "ս": "u", "ѕ": "s", "ԛ": "q",
+    "ԝ": "w", "к": "k", "м": "m", "н": "h", "т": "t", "һ": "h", "ɡ": "g", "ı": "l", "ɑ": "a",
+    "α": "a", "β": "b", "ε": "e", "ι": "l", "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "τ": "t",
+    "υ": "u", "χ": "x", "ϲ": "c", "ᴠ": "v",
+})
+_SKELETON_PAIRS = (("rn", "m"), ("vv", "w"))
+_SKELETON_FIRST = frozenset("rv")
+
+
+def confusable_skeleton(folded: str) -> tuple[str, list[int]]:
+    """Skeleton of an already folded text, and for each skeleton character the index of the
+    folded character it comes from (so that a match can be shown as it was written)."""
+    mapped = folded.translate(_SKELETON_MAP)
+    if not any(ch in _SKELETON_FIRST for ch in mapped):
+        return mapped, list(range(len(mapped)))
+    out: list[str] = []
+    pos: list[int] = []
+    i, n = 0, len(mapped)
+    while i < n:
+        pair = mapped[i:i + 2]
+        for a, b in _SKELETON_PAIRS:
+            if pair == a:
+                out.append(b)
+                pos.append(i)
+                i += 2
+                break
+        else:
+            out.append(mapped[i])
+            pos.append(i)
+            i += 1
+    return "".join(out), pos
 
 
 def _ascii_host(host: str) -> str:
@@ -209,6 +268,13 @@ class BrandIndex:
         strong = [k for k, v in self._names.items() if not v[2]]
         self._strong_re = re.compile(_trie_pattern(strong))
         self._all_re = re.compile(_trie_pattern(list(self._names)))
+        # the same names on the confusable skeleton; where two names share a skeleton, the first wins
+        self._skel_names: dict[str, tuple[Brand, str, bool]] = {}
+        for key, entry in self._names.items():
+            self._skel_names.setdefault(confusable_skeleton(key)[0], entry)
+        skel_strong = [k for k, v in self._skel_names.items() if not v[2]]
+        self._skel_strong_re = re.compile(_trie_pattern(skel_strong))
+        self._skel_all_re = re.compile(_trie_pattern(list(self._skel_names)))
 
         self._official: dict[str, list[Brand]] = {}
         self._own: dict[str, set[str]] = {}  # official or free-mail domain -> ids of the brands owning it
@@ -229,6 +295,12 @@ class BrandIndex:
         alts = sorted({re.escape(t) for t, _ in self._tokens}, key=len, reverse=True)
         self._token_re = re.compile("|".join(alts) if alts else "(?!)")
         self._host_cache: dict[str, list[tuple[Brand, str]]] = {}
+        # host tokens on the skeleton: only tokens of five or more characters, since a short token
+        # ("ups", "jal") is too easily made out of an ordinary label by folding
+        self._skel_tokens = [(confusable_skeleton(t)[0], t, b) for t, b in self._tokens if len(t) >= 5]
+        skel_alts = sorted({re.escape(t) for t, _, _ in self._skel_tokens}, key=len, reverse=True)
+        self._skel_token_re = re.compile("|".join(skel_alts) if skel_alts else "(?!)")
+        self._confusable_cache: dict[str, list[HostHit]] = {}
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -270,8 +342,14 @@ class BrandIndex:
     def get(self, brand_id: str) -> Brand | None:
         return self._by_id.get(brand_id)
 
-    def find(self, text: str, *, allow_weak: bool = False) -> list[BrandHit]:
-        """Brands named in ``text`` (raw, un-folded), one hit per brand, in order of first occurrence."""
+    def find(self, text: str, *, allow_weak: bool = False, confusables: bool | None = None) -> list[BrandHit]:
+        """Brands named in ``text`` (raw, un-folded), one hit per brand: the plainly spelled ones in
+        order of first occurrence, then those found only on the confusable skeleton.
+
+        ``confusables`` defaults to ``allow_weak``: both are meant for the short texts a sender
+        chooses (display names and subjects), where a disguised brand name is a trick; in body
+        text the skeleton would turn too many ordinary words into names.
+        """
         folded = fold(text)
         if not folded:
             return []
@@ -287,6 +365,29 @@ class BrandIndex:
                 continue
             seen.add(brand.id)
             hits.append(BrandHit(brand, name, weak))
+        if confusables if confusables is not None else allow_weak:
+            hits.extend(self._find_confusable(text, folded, allow_weak, seen))
+        return hits
+
+    def _find_confusable(self, text: str, folded: str, allow_weak: bool, seen: set[str]) -> list[BrandHit]:
+        skel, pos = confusable_skeleton(folded)
+        if skel == folded:
+            return []  # nothing was folded: the plain pass has seen it all
+        pattern = self._skel_all_re if allow_weak else self._skel_strong_re
+        shown = _shown(text)
+        source = shown if len(shown) == len(folded) else folded
+        hits: list[BrandHit] = []
+        for m in pattern.finditer(skel):
+            entry = self._skel_names.get(_canon(m.group()))
+            if entry is None or entry[0].id in seen:
+                continue
+            start, end = pos[m.start()], (pos[m.end()] if m.end() < len(pos) else len(folded))
+            written = folded[start:end]
+            if _canon(written) == _canon(entry[1]):
+                continue  # spelled plainly, only cut off differently
+            brand, name, weak = entry
+            seen.add(brand.id)
+            hits.append(BrandHit(brand, name, weak, confusable=True, seen=source[start:end]))
         return hits
 
     def in_host(self, host: str) -> list[tuple[Brand, str]]:
@@ -308,19 +409,7 @@ class BrandIndex:
         return result
 
     def _in_host(self, h: str) -> list[tuple[Brand, str]]:
-        if not h or _is_ip(h):
-            return []
-        psl = _psl()
-        reg = psl.privatesuffix(h)
-        pub = psl.publicsuffix(h)
-        if not reg or not pub:
-            return []
-        labels = h.split(".")
-        n_pub = pub.count(".") + 1
-        owners = self._own.get(reg, set())
-        # on an official or shared domain, the registrable label itself is the brand's own name
-        n_skip = n_pub + 1 if owners or reg in self._shared else n_pub
-        searched = labels[:-n_skip]
+        searched, owners = self._searched_labels(h)
         text = ".".join(fold(_unicode_label(lab)) for lab in searched)
         if not text or not self._token_re.search(text):
             return []
@@ -335,6 +424,60 @@ class BrandIndex:
                 found.append((pos, brand, tok))
         found.sort(key=lambda t: t[0])
         return [(b, tok) for _, b, tok in found]
+
+    def host_confusables(self, host: str) -> list[HostHit]:
+        """Brands whose host tokens (five characters or more) appear in ``host`` only after
+        folding look-alike characters (``app1e-id.example``, ``xn--ldger-...``), with the same
+        rules as :meth:`in_host` for official and shared domains."""
+        h = _ascii_host(host)
+        cached = self._confusable_cache.get(h)
+        if cached is not None:
+            return cached
+        result = self._host_confusables(h)
+        if len(self._confusable_cache) < 65536:
+            self._confusable_cache[h] = result
+        return result
+
+    def _host_confusables(self, h: str) -> list[HostHit]:
+        searched, owners = self._searched_labels(h)
+        if not searched:
+            return []
+        text = ".".join(fold(_unicode_label(lab)) for lab in searched)
+        skel, pos = confusable_skeleton(text)
+        if skel == text or not self._skel_token_re.search(skel):
+            return []
+        found: list[tuple[int, HostHit]] = []
+        done: set[str] = set()
+        for sk, tok, brand in self._skel_tokens:
+            if brand.id in owners or brand.id in done:
+                continue
+            at = _token_at_boundary(skel, sk)
+            if at < 0:
+                continue
+            end = at + len(sk)
+            written = text[pos[at]:(pos[end] if end < len(pos) else len(text))]
+            if written == tok or _token_at_boundary(text, tok) >= 0:
+                continue  # plainly spelled: in_host reports it
+            done.add(brand.id)
+            found.append((at, HostHit(brand, tok, written)))
+        found.sort(key=lambda t: t[0])
+        return [hit for _, hit in found]
+
+    def _searched_labels(self, h: str) -> tuple[list[str], set[str]]:
+        """The labels of ``h`` that may imitate a brand, and the ids of brands owning its domain."""
+        if not h or _is_ip(h):
+            return [], set()
+        psl = _psl()
+        reg = psl.privatesuffix(h)
+        pub = psl.publicsuffix(h)
+        if not reg or not pub:
+            return [], set()
+        labels = h.split(".")
+        n_pub = pub.count(".") + 1
+        owners = self._own.get(reg, set())
+        # on an official or shared domain, the registrable label itself is the brand's own name
+        n_skip = n_pub + 1 if owners or reg in self._shared else n_pub
+        return labels[:-n_skip], owners
 
     def _lookup(self, domain: str, table: dict[str, list[Brand]]) -> list[Brand]:
         d = _ascii_host(domain)
@@ -351,6 +494,17 @@ class BrandIndex:
 
     def is_official(self, brand: Brand, registrable_domain: str) -> bool:
         return any(b.id == brand.id for b in self._lookup(registrable_domain, self._official))
+
+
+def _shown(text: str) -> str:
+    """``text`` folded as :func:`fold` does but keeping case and kana, to show a match as written."""
+    text = INVISIBLE_RE.sub("", text)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    return _SPACE_RE.sub(" ", text).strip()
+
+
+_SPACE_RE = re.compile(r"\s+")
 
 
 def _is_boundary(ch: str) -> bool:

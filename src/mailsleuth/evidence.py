@@ -6,6 +6,7 @@ Checks read an ``Evidence``; they never look at the raw message again.
 
 from __future__ import annotations
 
+import html as _html
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -19,6 +20,7 @@ from .mime import parse_addresses
 from .models import Address, Hop, Link, ParsedMessage
 from .normalize import count_invisible, fold, show
 from .origin import find_origin
+from .pdflinks import attachment_links
 from .phrases import PhraseHit, find_phrases
 from .received import parse_received
 from .stamps import Stamps, find_stamps
@@ -38,6 +40,8 @@ _BRACKETED_RE = re.compile(r"[【\[「『<(〔（《≪〈][^】\]」』>)〕）
 _YOUR_RE = re.compile(r"(?:^|\W)(?:your|seu|sua|ihr|ihre|votre|uw)\s*$")
 _PRESSURE = ("account_threat", "credential_lure", "payment_lure", "urgency")
 _MSGID_RE = re.compile(r"<?[^<>@\s]*@([^<>@\s]+?)>?\s*$")
+_ENTITY_RE = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,9}|#[0-9]{2,7}|#[xX][0-9A-Fa-f]{2,6});")
+MIN_ENTITIES = 3  # named or numeric character references that make a plain part "HTML-escaped"
 
 
 @dataclass
@@ -185,6 +189,17 @@ def _message_id_domain(value: str) -> str:
     return normalize_host(m.group(1)) if m else ""
 
 
+def unescape_plain(part: str) -> str:
+    """A plain-text part written with HTML character references (``Notifica&ccedil;&atilde;o``)
+    decoded, so phrases match what the reader sees; other text comes back as it was. A part counts
+    as HTML-escaped from ``MIN_ENTITIES`` references in its first ``MAX_TEXT`` characters: a lone
+    ``&amp;`` in a quoted URL is left alone. Only the text checks read changes; links are taken
+    from the part as it came."""
+    if "&" not in part or len(_ENTITY_RE.findall(part, 0, MAX_TEXT)) < MIN_ENTITIES:
+        return part
+    return _html.unescape(part[:MAX_TEXT]) + part[MAX_TEXT:]
+
+
 def gather(msg: ParsedMessage, *, brand_index: BrandIndex, countries: CountryLookup | None) -> Evidence:
     subject_raw = msg.get("Subject") or ""
     info = detect_list(msg.get)
@@ -205,13 +220,14 @@ def gather(msg: ParsedMessage, *, brand_index: BrandIndex, countries: CountryLoo
 
     html = [parse_html(h) for h in msg.html_parts]
     plain = msg.text_parts
-    text = "\n".join(plain) if plain else "\n".join(h.text for h in html)
+    text = "\n".join(unescape_plain(p) for p in plain) if plain else "\n".join(h.text for h in html)
     links: list[Link] = []
     for part in plain:
         links.extend(links_in_text(part))
     for h in html:
         links.extend(h.links)
         links.extend(links_in_text(h.text))
+    links.extend(attachment_links(msg))
     links = dedupe(links)
     list_links: list[Link] = []
     if info and info.domains:

@@ -44,7 +44,10 @@ class Link:
     host: str
     registrable_domain: str
     text: str  # anchor text (HTML) or "" for plain-text URLs
-    source: str  # "text", "href", "form", "img", "area" ...
+    source: str  # "text", "href", "form", "img", "area", "pdf" (a link inside a PDF attachment) ...
+
+
+CLICKABLE = ("href", "text", "form", "pdf")  # link sources a reader can follow; images are loaded, not clicked
 
 
 @dataclass(slots=True)

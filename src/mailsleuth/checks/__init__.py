@@ -46,6 +46,18 @@ def check(check_id: str, group: Group) -> Callable[[CheckFn], CheckFn]:
 
 def all_checks() -> dict[str, Check]:
     """Every registered check, importing the modules that define them."""
-    from . import auth, content, enrichment, links, model, online, received, scam, sender, structure  # noqa: F401
+    from . import (  # noqa: F401
+        auth,
+        brandspoof,
+        content,
+        enrichment,
+        links,
+        model,
+        online,
+        received,
+        scam,
+        sender,
+        structure,
+    )
 
     return REGISTRY

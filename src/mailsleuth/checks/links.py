@@ -9,7 +9,7 @@ from ..domains import is_ip, registrable_domain
 from ..evidence import Evidence
 from ..lists import in_list, tld_is_suspicious
 from ..lookalike import find_lookalike
-from ..models import Link
+from ..models import CLICKABLE, Link
 from . import Hit, check
 from .sender import official_list
 
@@ -19,7 +19,7 @@ _URL_TEXT_RE = re.compile(r"(?i)(?:https?://)?((?:[a-z0-9-]+\.)+[a-z]{2,})(?::\d
 
 def clickable(ev: Evidence) -> list[Link]:
     """Links a reader can click (images and frames are loaded, not clicked)."""
-    return [link for link in ev.links if link.source in ("href", "text", "form")]
+    return [link for link in ev.links if link.source in CLICKABLE]
 
 
 @check("LINK_BRAND_IN_FOREIGN_DOMAIN", "links")
@@ -170,3 +170,23 @@ def link_free_hosting(ev: Evidence) -> Hit | None:
             if in_list(name, link.host):
                 return Hit(evidence=[f"url: {link.url}", f"list: {name}"], params={"host": link.host})
     return None
+
+
+@check("PDF_ATTACHMENT_LINK", "links")
+def pdf_attachment_link(ev: Evidence) -> Hit | None:
+    """A PDF attachment carries a link to someone else's site: the "document" lure, whose button
+    leads to the phishing page while the mail itself shows little or nothing to check."""
+    sender = ev.from_addr.registrable_domain if ev.from_addr else ""
+    in_pdf = [link for link in ev.links if link.source == "pdf" and link.registrable_domain
+              and link.registrable_domain != sender]
+    if not in_pdf:
+        return None
+    own = [link for link in ev.links if link.source in ("href", "text", "form")]
+    link = in_pdf[0]
+    # The lure works when the document is all there is: a mail full of its own links is more
+    # likely a newsletter or an invoice with a link to the shop.
+    confidence = 1.0 if len(own) <= 2 else 0.5
+    evidence = [f"{x.text}: {x.url}" for x in in_pdf[:5]]
+    evidence.append(f"links in the mail itself: {len(own)}")
+    return Hit(evidence=evidence, params={"url": link.url, "host": link.host, "file": link.text.removeprefix("PDF: ")},
+               confidence=confidence)

@@ -26,7 +26,6 @@ from .received import claimed_brand_country
 
 YOUNG_DAYS = 90  # registered less than this many days before the mail arrived: young
 VERY_YOUNG_DAYS = 30
-_CLICKABLE = ("href", "text", "form")
 
 
 def online_results(ev: Evidence) -> OnlineResults | None:

@@ -68,8 +68,9 @@ def scam_prize_lure(ev: Evidence) -> Hit | None:
 
 @check("SCAM_MONEY_LURE", "content")
 def scam_money_lure(ev: Evidence) -> Hit | None:
-    """Easy money: investment or crypto returns, earnings from home, an inheritance or funds
-    waiting to be released (advance-fee fraud)."""
+    """Easy money: guaranteed investment or crypto returns, quick earnings, a balance or payout
+    waiting to be withdrawn. (The 419 story is ADVANCE_FEE_LURE; plain work-at-home and mortgage
+    ads are SPAM_OFFER_WORDING.)"""
     return _lure_hit(ev, "money", least=2)
 
 
@@ -80,11 +81,47 @@ def fee_or_fine_lure(ev: Evidence) -> Hit | None:
     return _lure_hit(ev, "fee_or_fine", least=2)
 
 
+@check("ADVANCE_FEE_LURE", "content")
+def advance_fee_lure(ev: Evidence) -> Hit | None:
+    """The story of advance-fee ('419') fraud: a stranger with millions to move, a dying donor or
+    a soldier holding a fortune, who needs a trustworthy foreign partner in confidence."""
+    return _lure_hit(ev, "advance_fee", least=2)
+
+
+@check("CRYPTO_GIVEAWAY_LURE", "content")
+def crypto_giveaway_lure(ev: Evidence) -> Hit | None:
+    """Free crypto to claim: an airdrop, a token allocation, staking rewards or dividends - the
+    claim costs a 'gas fee', a deposit or the wallet itself."""
+    return _lure_hit(ev, "crypto_giveaway", least=2)
+
+
+@check("WALLET_CREDENTIAL_LURE", "content")
+def wallet_credential_lure(ev: Evidence) -> Hit | None:
+    """The mail asks for a crypto wallet's recovery (seed) phrase, or to connect, validate or
+    sync the wallet on a site: whoever holds the phrase holds the funds, and no wallet maker
+    asks for it. One phrase is enough (confidence 0.5)."""
+    return _lure_hit(ev, "wallet_credential", least=1)
+
+
 @check("SPAM_OFFER_WORDING", "content")
 def spam_offer_wording(ev: Evidence) -> Hit | None:
-    """The unsolicited offers bulk spam sells: pills and diets, dating and adult sites, casinos,
-    'buy now' pressure and 'to be removed' footers."""
+    """The unsolicited offers bulk spam sells: casinos and betting, loans, mortgages and debt,
+    work at home and network marketing, 'buy now' and 'no obligation' pressure."""
     return _lure_hit(ev, "offer", least=2)
+
+
+@check("SPAM_DATING_WORDING", "content")
+def spam_dating_wording(ev: Evidence) -> Hit | None:
+    """A dating or adult come-on: a lonely stranger, naked photos, a meeting this weekend.
+    It sells a site; spam, not a theft by itself."""
+    return _lure_hit(ev, "dating", least=2)
+
+
+@check("SPAM_HEALTH_WORDING", "content")
+def spam_health_wording(ev: Evidence) -> Hit | None:
+    """A miracle health, diet or potency offer: pills without prescription, pounds lost in
+    days, enlargement."""
+    return _lure_hit(ev, "health", least=2)
 
 
 # --- the attachment ---------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any, TypeVar
 
-from ..models import Link
+from ..models import CLICKABLE, Link
 from .journal import Journal, failure_text
 from .providers import (
     AsnAnswer,
@@ -35,7 +35,6 @@ from .providers import (
 
 T = TypeVar("T")
 MAX_LINKS = 50  # links asked about per message (a newsletter may carry hundreds)
-_LINK_SOURCES = ("href", "text", "form")  # links a reader can click; images are loaded, not clicked
 _STRENGTH = {"url": 0, "host": 1, "domain": 2}
 
 
@@ -147,7 +146,7 @@ class Enricher:
         seen: set[str] = set()
         asked = 0
         for link in links:
-            if link.source not in _LINK_SOURCES or link.url in seen:
+            if link.source not in CLICKABLE or link.url in seen:
                 continue
             seen.add(link.url)
             if asked >= self.max_links:

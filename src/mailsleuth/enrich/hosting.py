@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..models import Link
+from ..models import CLICKABLE, Link
 from .enricher import Enricher
 from .providers import AsnAnswer, GeoAnswer, Skipped, not_public
 
@@ -55,7 +55,7 @@ def resolve_link_hosts(links: list[Link], dns: DnsProvider, enricher: Enricher,
     seen: set[str] = set()
     ns_of: dict[str, tuple[str, ...]] = {}
     for link in links:
-        if link.host in seen or link.source not in ("href", "text", "form") or not link.registrable_domain:
+        if link.host in seen or link.source not in CLICKABLE or not link.registrable_domain:
             continue
         seen.add(link.host)
         if len(seen) > limit:

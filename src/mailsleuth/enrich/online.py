@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from ..models import CLICKABLE
 from .auth import Authenticator, AuthResults
 from .enricher import Enricher
 from .hosting import LinkHosting, resolve_link_hosts
@@ -36,7 +37,6 @@ DEFAULT_DEADLINE = 20.0  # seconds for all online look-ups of one message
 MAX_DOMAINS = 5  # registrable domains asked about per message (links first, then the sender's)
 MAX_REPUTATION_LINKS = 5  # links asked about per reputation service
 NEGATIVE_TTL = 3600
-_CLICKABLE = ("href", "text", "form")
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +98,7 @@ class OnlineLookups:
     def _domains(self, ev: Evidence) -> list[str]:
         out: list[str] = []
         for link in ev.links:
-            if link.source in _CLICKABLE and link.registrable_domain and link.registrable_domain not in out:
+            if link.source in CLICKABLE and link.registrable_domain and link.registrable_domain not in out:
                 out.append(link.registrable_domain)
         sender = ev.from_addr.registrable_domain if ev.from_addr else ""
         if sender and sender not in out:
@@ -174,7 +174,7 @@ def _safely(fn: Callable[[], Any]) -> Any:
 def _reputation_links(ev: Evidence) -> list[tuple[str, str, str]]:
     out: list[tuple[str, str, str]] = []
     for link in ev.links:
-        if link.source in _CLICKABLE and link.registrable_domain and all(link.url != o[0] for o in out):
+        if link.source in CLICKABLE and link.registrable_domain and all(link.url != o[0] for o in out):
             out.append((link.url, link.host, link.registrable_domain))
     return out[:MAX_REPUTATION_LINKS]
 

@@ -45,7 +45,7 @@ from ..brands import BrandIndex
 from ..domains import is_ip
 from ..lists import in_list
 from ..mime import parse_message
-from ..models import Finding, Link
+from ..models import CLICKABLE, Finding, Link
 from ..report import Report
 
 __all__ = ["INTEL_FORMATS", "render_intel", "to_misp_event", "to_stix_bundle"]
@@ -54,7 +54,6 @@ INTEL_FORMATS = ("stix", "misp")
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:mailsleuth:intel")
 UNKNOWN_TIME = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 TLP = "tlp:green"
-CLICKABLE = ("href", "text", "form")
 EXTRA_HEADERS = ("X-Mailer", "User-Agent")
 
 SENDER_DOMAIN_CHECKS = ("SENDER_LOOKALIKE_DOMAIN", "SENDER_BRAND_IN_FOREIGN_DOMAIN")
