@@ -95,3 +95,20 @@ def test_analyze_reaches_the_report_formats() -> None:
 def test_report_to_a_missing_directory_is_a_clear_error(tmp_path: Path) -> None:
     proc = run("report", str(EX / "colleague-clean.eml"), "-o", str(tmp_path / "no" / "such" / "x.html"))
     assert proc.returncode == 3 and b"cannot write" in proc.stderr and b"Traceback" not in proc.stderr
+
+
+def test_offline_bundle_replays_byte_for_byte(tmp_path: Path) -> None:
+    """Without --online the bundle still holds every answer (geo-IP, network, feed look-ups), so
+    another machine with other data files makes the same report from it."""
+    from mailsleuth.cli import main
+
+    bundle = tmp_path / "seed.bundle.json"
+    live = run("analyze", str(EX / "ekinet-account-deleted.eml"), "--format", "md", "--lang", "ja",
+               "--bundle", str(bundle))
+    again = run("report", "--from-bundle", str(bundle), "--format", "md", "--lang", "ja")
+    assert live.returncode == again.returncode == 2
+    assert again.stdout == live.stdout
+    kinds = {e["kind"] for e in json.loads(bundle.read_text(encoding="utf-8"))["answers"]}
+    assert {"geo", "asn"} <= kinds
+    assert main(["analyze", str(EX), "--bundle", str(bundle)]) == 4  # one mail only
+    assert main(["report", str(EX / "ekinet-account-deleted.eml"), "--from-bundle", str(bundle)]) == 4
