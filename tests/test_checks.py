@@ -60,6 +60,12 @@ def _with_attachment(text: str, pdf: bytes) -> bytes:
         + base64.b64encode(pdf) + b"\n--b1--\n")
 
 
+def _with_subject(subject: bytes) -> bytes:
+    """A mail whose Subject line is written as given (blanks and folds kept, not RFC 2047 encoded)."""
+    head, _, rest = mail().partition(b"Subject: ")
+    return head + b"Subject: " + subject + rest[rest.index(b"\n"):]
+
+
 @dataclass
 class Case:
     check: str
@@ -235,6 +241,37 @@ CASES = [
          mail(from_="Bank <alert@bank.example>", received=MS_RECEIVED, headers=MS_AR_FAIL),
          mail(from_="Bank <alert@bank.example>", headers=MS_AR_FAIL),
          "a header without authserv-id counts only when the receiving hops are Microsoft's own"),
+    Case("LINK_OPEN_REDIRECT",
+         mail(html='<a href="https://www.google.co.uk/amp/s/prize-claim.example.net/x7">Claim</a>'),
+         mail(html='<a href="https://www.google.com/search?q=minutes">search</a>'),
+         "a Google search link, which sends nowhere else"),
+    Case("CONTENT_PUSHED_OFFSCREEN",
+         mail(html='<p>Save on energy</p><div style="margin-top: 470500px">borrowed newsletter</div>'),
+         mail(html='<p>Minutes</p><div style="margin-top: 24px; height: 100vh">the wiki page</div>'),
+         "ordinary spacing"),
+    Case("FROM_HEADER_MANGLED",
+         mail().replace(b"From: Aiko Tanaka <aiko@example.org>",
+                        b"From: EDEKA-Gutschein, <a@shop.example.>, EDEKA-Gutschein, <a@shop.example>"),
+         mail(from_="Tanaka, Aiko <aiko@example.org>"), "a name with a comma, quoted as mail programs do"),
+    Case("BODY_FAR_SCRIPT", mail(body="您好！我们公司专业生产各种节能灯具，质量可靠，价格优惠，欢迎来电咨询。"
+                                      "如有打扰，敬请谅解，请将此信删除。本公司诚招各地代理商。\n"),
+         mail(body="田中様、来週の会議の資料を共有フォルダに置きました。ご確認のほど、よろしくお願いいたします。"
+                   "議事録は後ほどお送りします。\n"),
+         "Japanese: kana in the text, and Japanese mail is never far"),
+    Case("SUBJECT_TAIL_TOKEN", _with_subject(b"compare mortgage rate                  YLON"),
+         _with_subject(b"Notes on the budget meeting for the Outdoor\n    Environments"),
+         "a folded subject: the blanks of the fold, then a word"),
+    Case("SUBJECT_ADV_PREFIX", mail(subject="ADV: Lowest mortgage rates in 30 years"),
+         mail(subject="Advice on the mortgage"), "a word that starts with adv"),
+    Case("REMOVE_BY_REPLY",
+         mail(body="Cheap toner cartridges. To be removed, reply with REMOVE in the subject line.\n",
+              headers="List-Id: <ilug.linux.example>"),
+         mail(body="To leave the list, send a mail with unsubscribe in the subject.\n",
+              headers="List-Id: <ilug.linux.example>"), "a list's own footer says unsubscribe"),
+    Case("HTML_COMMENT_SPLIT_WORDS",
+         mail(html="<p>A<!--mom-->ccept C<!--dad-->redit C<!--kate-->ards, everyone a<!--x-->pproved</p>"),
+         mail(html="<!-- header --><p>Minutes</p><!-- footer --><p>See the wiki.</p>"),
+         "comments between the blocks of a page, not inside words"),
     Case("PDF_ATTACHMENT_LINK",
          _with_attachment("Please see the attached document.", PDF_WITH_LINK),
          _with_attachment("Please see the attached document.", b"%PDF-1.4\n1 0 obj\n<< /Type /Page >>\nendobj\n"),

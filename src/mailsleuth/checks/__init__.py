@@ -51,12 +51,14 @@ def all_checks() -> dict[str, Check]:
         brandspoof,
         content,
         enrichment,
+        evasion,
         links,
         model,
         online,
         received,
         scam,
         sender,
+        spamtraits,
         structure,
     )
 

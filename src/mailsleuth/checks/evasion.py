@@ -1,0 +1,160 @@
+"""Checks on tricks that carry a mail past filters and past the reader's eye: links sent through
+someone else's trusted redirector, the real content pushed far out of view, and a From header
+assembled by a broken mass-mailing template.
+
+None of them says what the mail sells or asks for; each says the sender went out of its way to
+hide something that honest mail has no reason to hide.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import unquote
+
+from ..domains import registrable_domain
+from ..evidence import Evidence
+from ..mime import parse_addresses
+from ..models import Link
+from . import Hit, check
+from .links import clickable
+
+# Only the start of the URL is read: scheme, host, path and the first query parameters.
+_URL_HEAD = 2000
+_PATH_RE = re.compile(r"(?i)^[a-z][a-z0-9+.-]{0,20}://[^/?#\s]{1,255}(/[^?#\s]{0,500})?(?:\?([^#\s]{0,1500}))?")
+_QUERY_TARGET_RE = re.compile(r"(?i)(?:^|&)(?:q|url)=((?:https?|%68%74%74%70)[^&]{1,500})")
+_AMP_RE = re.compile(r"(?i)^/amp/(?:s/)?([a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){1,8})(?:/|$)")
+_HOST_RE = re.compile(r"(?i)^https?://([^/?#:\s]{1,255})")
+
+
+def _google_target(path: str, query: str) -> str | None:
+    """The host a Google redirect (``/url?q=``) or AMP viewer (``/amp/s/host/...``) sends to."""
+    if path == "/url":
+        m = _QUERY_TARGET_RE.search(query)
+        if m is None:
+            return None
+        host = _HOST_RE.match(unquote(m.group(1)))
+        return host.group(1).lower() if host else None
+    m = _AMP_RE.match(path)
+    return m.group(1).lower() if m else None
+
+
+def redirect_target(link: Link) -> tuple[str, str] | None:
+    """(redirector, where it sends) for a link through a well-known open redirector, else None.
+
+    Google's ``/url?q=`` and ``/amp/`` viewer, Bing's ``/ck/a`` click tracker and LinkedIn's
+    ``/slink`` send anyone to anywhere: the reader and the filter see google.com or bing.com,
+    the browser lands elsewhere. Where the target can be read it is given; Bing and LinkedIn
+    encode theirs ("hidden")."""
+    reg = link.registrable_domain
+    if not reg:
+        return None
+    m = _PATH_RE.match(link.url[:_URL_HEAD])
+    if m is None:
+        return None
+    path, query = (m.group(1) or "").lower(), m.group(2) or ""
+    if reg.split(".")[0] == "google":
+        target = _google_target(path, query)
+        if target and registrable_domain(target) != reg:
+            return reg, target
+        return None
+    if reg == "bing.com" and path.startswith("/ck/a"):
+        return reg, "hidden"
+    if reg == "linkedin.com" and path.startswith("/slink"):
+        return reg, "hidden"
+    return None
+
+
+def _google_group(ev: Evidence) -> bool:
+    """Mail from a Google Group, whose archive rewrites the links it relays to google.com/url."""
+    info = ev.list_info
+    return info is not None and (info.list_id.endswith("googlegroups.com") or "googlegroups.com" in info.domains)
+
+
+@check("LINK_OPEN_REDIRECT", "links")
+def link_open_redirect(ev: Evidence) -> Hit | None:
+    """A link goes through a big site's open redirector (google.com/url?q=, google.co.uk/amp/,
+    bing.com/ck/a, linkedin.com/slink) to somewhere else: the trusted name is a mask for the
+    real destination. Google Groups rewrites list links this way, so Google's redirector is not
+    counted in a Google Group's mail."""
+    sender = ev.from_addr.registrable_domain if ev.from_addr else ""
+    for link in clickable(ev):
+        found = redirect_target(link)
+        if found is None:
+            continue
+        via, target = found
+        if via == sender or (via.startswith("google.") and _google_group(ev)):
+            continue
+        return Hit(evidence=[f"url: {link.url[:200]}", f"via: {via}", f"to: {target}"],
+                   params={"via": via, "target": target})
+    return None
+
+
+# A block pushed down by tens of thousands of pixels (or by 1000+ screen heights): the mail shows
+# one thing on top and keeps a borrowed newsletter, for filters to read, where nobody scrolls.
+_PUSH_RE = re.compile(
+    r"(?i)(?<![\w-])(margin-top|padding-top|min-height|height|top)\s*:\s*(\d{1,9})(?:\.\d{1,4})?\s*(px|vh)")
+_MAX_HTML = 200_000
+MIN_PUSH_PX = 10_000
+MIN_PUSH_VH = 1_000
+
+
+def pushed_offscreen(html: str) -> str | None:
+    """The first style that moves content ``MIN_PUSH_PX`` pixels or ``MIN_PUSH_VH`` screen heights
+    down, as written; None when there is none."""
+    for m in _PUSH_RE.finditer(html, 0, min(len(html), _MAX_HTML)):
+        value, unit = int(m.group(2)), m.group(3).lower()
+        if (unit == "px" and value >= MIN_PUSH_PX) or (unit == "vh" and value >= MIN_PUSH_VH):
+            return m.group(0)
+    return None
+
+
+@check("CONTENT_PUSHED_OFFSCREEN", "structure")
+def content_pushed_offscreen(ev: Evidence) -> Hit | None:
+    """The HTML pushes a block thousands of screens down (``margin-top: 470500px``,
+    ``height: 2000vh``): what the reader sees on top is not what the mail carries below."""
+    for html in ev.message.html_parts:
+        found = pushed_offscreen(html)
+        if found:
+            return Hit(evidence=[f"style: {found}"], params={"style": found})
+    return None
+
+
+def _unquoted_comma_before_angle(raw: str) -> bool:
+    """A comma outside quotes, comments and angle brackets before the first ``<``: an
+    unquoted display name like ``Russian Girls, jehd <x@y>``, which RFC 5322 reads as a list."""
+    quoted = False
+    depth = 0
+    for ch in raw[:1000]:
+        if ch == '"':
+            quoted = not quoted
+        elif quoted:
+            continue
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth = max(0, depth - 1)
+        elif depth:
+            continue
+        elif ch == "<":
+            return False
+        elif ch == ",":
+            return True
+    return False
+
+
+@check("FROM_HEADER_MANGLED", "sender")
+def from_header_mangled(ev: Evidence) -> Hit | None:
+    """The From header holds several mailboxes, or a display name broken by a bare comma
+    (``EDEKA-Gutschein, <service@x.de.>, EDEKA-Gutschein, <service@x.de>``): a mass-mailing
+    template filled in wrongly. Mail programs quote such names; people write one sender."""
+    raws = ev.message.raw("From")
+    if not raws:
+        return None
+    raw = raws[0]
+    mailboxes = [a for _, a in parse_addresses(raw) if a]
+    if len(mailboxes) > 1 and not ev.message.get("Sender"):
+        return Hit(evidence=[f"from: {raw[:160]}", f"mailboxes: {len(mailboxes)}"],
+                   params={"from": raw[:80]})
+    if len(mailboxes) == 1 and _unquoted_comma_before_angle(raw):
+        return Hit(evidence=[f"from: {raw[:160]}"], params={"from": raw[:80]}, confidence=0.75)
+    return None

@@ -1,0 +1,210 @@
+"""Traits of unsolicited bulk mail that need no lure wording: a body in a script far from where
+the mail is going (SpamAssassin's CHARSET_FARAWAY), a throw-away token tacked on the subject,
+the "ADV:" label of advertising, a "reply REMOVE" footer, words split by HTML comments.
+
+None of these says what the mail sells, so each is weak spam evidence on its own. Every check
+reads bounded prefixes of the subject, headers and text, so the cost stays linear on hostile input.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..evidence import Evidence
+from . import Hit, check
+
+MAX_SCAN = 20_000  # characters of body text a check reads
+
+# --- a body in a far script -------------------------------------------------------------------
+
+# Scripts that SpamAssassin's ok_locales would call far from a Western reader, with the country
+# code top-level domains where a reader of them lives. Han is read in Japan too (kanji), so .jp
+# counts as near for it; Japanese itself (kana) is never far here.
+_SCRIPTS: dict[str, tuple[str, frozenset[str]]] = {
+    "han": ("Chinese", frozenset({"cn", "tw", "hk", "mo", "sg", "jp", "my"})),
+    "hangul": ("Korean", frozenset({"kr", "kp"})),
+    "thai": ("Thai", frozenset({"th"})),
+}
+_RECIPIENT_HEADERS = ("To", "Cc", "Delivered-To", "X-Original-To", "Envelope-To")
+_DOMAIN_RE = re.compile(r"@([A-Za-z0-9.-]+)")
+_FOR_RE = re.compile(r"\bfor\s+<?([^\s<>;@]{1,64}@[A-Za-z0-9.-]{1,255})")
+FAR_LEAST = 30  # characters of the far script, at the least
+
+
+def _script(ch: str) -> str:
+    o = ord(ch)
+    if 0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF:
+        return "han"
+    if 0x3040 <= o <= 0x30FF or 0xFF66 <= o <= 0xFF9F:
+        return "kana"
+    if 0xAC00 <= o <= 0xD7AF or 0x1100 <= o <= 0x11FF or 0x3130 <= o <= 0x318F:
+        return "hangul"
+    if 0x0E00 <= o <= 0x0E7F:
+        return "thai"
+    if ch.isascii() and ch.isalpha():
+        return "latin"
+    return ""
+
+
+def script_counts(text: str) -> dict[str, int]:
+    """How many characters of each script ``text`` holds (han, kana, hangul, thai, latin)."""
+    counts: dict[str, int] = {}
+    for ch in text:
+        if ch.isascii() and not ch.isalpha():
+            continue
+        kind = _script(ch)
+        if kind:
+            counts[kind] = counts.get(kind, 0) + 1
+    return counts
+
+
+def recipient_tlds(ev: Evidence) -> set[str]:
+    """The top-level domains of the addresses the mail was sent to: the recipient headers, else
+    the ``for <address>`` of the receiving server's own Received lines."""
+    values = [v for name in _RECIPIENT_HEADERS for v in ev.message.get_all(name)[:5]]
+    if not any("@" in v for v in values):
+        values = [m.group(1) for v in ev.message.get_all("Received")[:3] if (m := _FOR_RE.search(v[:2000]))]
+    tlds: set[str] = set()
+    for value in values:
+        for domain in _DOMAIN_RE.findall(value[:2000]):
+                tld = domain.rstrip(".").rsplit(".", 1)[-1].lower()
+                if tld.isalpha():
+                    tlds.add(tld)
+    return tlds
+
+
+def _bounce(ev: Evidence) -> bool:
+    content_type = (ev.message.get("Content-Type") or "").lower()
+    sender = ev.header_from.address.lower() if ev.header_from else ""
+    return content_type.startswith("multipart/report") or sender.startswith(("mailer-daemon", "postmaster"))
+
+
+@check("BODY_FAR_SCRIPT", "content")
+def body_far_script(ev: Evidence) -> Hit | None:
+    """The mail is written in Chinese, Korean or Thai but goes to addresses in no country that
+    reads it (``.org``, ``.ie``, ``.com``): a mass mailer's list, not a correspondent. Japanese
+    (kana) is never far, and Han text is near to ``.jp`` readers; delivery reports are left alone."""
+    if _bounce(ev):
+        return None
+    counts = script_counts(ev.subject[:300] + "\n" + ev.text[:MAX_SCAN])
+    if counts.get("kana", 0) * 20 > counts.get("han", 0):
+        return None  # Japanese: kana in any real Japanese text
+    script = max(_SCRIPTS, key=lambda s: counts.get(s, 0))
+    far = counts.get(script, 0)
+    if far < FAR_LEAST or far * 2 < counts.get("latin", 0) // 5:
+        return None  # a few words quoted in an English mail
+    language, near = _SCRIPTS[script]
+    tlds = recipient_tlds(ev)
+    if not tlds or tlds & near:
+        return None
+    return Hit(evidence=[f"body: {far} {language} characters", f"recipient domains: .{', .'.join(sorted(tlds))}"],
+               params={"language": language, "tlds": ", ".join(f".{t}" for t in sorted(tlds))})
+
+
+# --- the subject ------------------------------------------------------------------------------
+
+_REPLY_RE = re.compile(r"(?i)^\s*(?:re|fwd?|aw|sv|tr|enc|res)\s*[:：]")
+# "ADV:" (US state laws on unsolicited advertising), "[광고]" (Korea's label for ads sent without
+# consent), "未承諾広告※" (Japan's label for the same).
+_ADV_RE = re.compile(r"^\s*(?:[\[(]\s*ADV\s*[\])]|ADV\s*[:：-]|ADV\s+(?=[A-Z])|[\[(]\s*광\s*고\s*[\])]|"
+                     r"\(?광고\)?\s*[:：]|未承諾広告)")
+_VOWELS = frozenset("aeiouy")
+# A token after a run of padding blanks ("Hey :)          9576"), capitals glued to the last word
+# ("accountBBHNQGHU"), letters and digits in brackets ("[ovn610]"), a mailer's serial
+# ("(5026HbTl0-754G@13)"), or a lower-case stub after the sentence has ended ("Weeks! uqouq").
+_PADDED_RE = re.compile(r"\S[ \xa0]{9,}([A-Za-z0-9]{2,12})[ \t]*$")
+_GLUED_RE = re.compile(r"[a-z]{3}([A-Z]{4,10})\s*$")
+_BRACKETED_RE = re.compile(r"[\[(]([a-z0-9]{4,10})[\])]\s*$")
+_SERIAL_RE = re.compile(r"[\[(]([A-Za-z0-9-]{3,30}@\d{1,3})[\])]\s*$")
+_TAIL_RE = re.compile(r"([!?|]|\.{4})\s+([a-z]{2,7})\s*$")
+_UNSAYABLE_RE = re.compile(r"^[^aeiouy]{3}|[^aeiouy]{4}")
+
+
+def _unsayable(token: str) -> bool:
+    """Letters no word is made of: no vowel, or a run of consonants no word has."""
+    low = token.lower()
+    return not set(low) & _VOWELS or _UNSAYABLE_RE.search(low) is not None
+
+
+def tail_token(subject: str) -> str:
+    """The throw-away token at the end of ``subject`` (as it came, blanks kept), or ""."""
+    subject = subject[:300]
+    for pattern in (_PADDED_RE, _SERIAL_RE, _TAIL_RE):
+        m = pattern.search(subject)
+        if m:
+            return m.group(m.lastindex or 0)
+    m = _GLUED_RE.search(subject)
+    if m and (len(m.group(1)) >= 5 or _unsayable(m.group(1))):
+        return m.group(1)
+    m = _BRACKETED_RE.search(subject)
+    if m and any(c.isdigit() for c in m.group(1)) and any(c.isalpha() for c in m.group(1)):
+        return m.group(1)
+    return ""
+
+
+@check("SUBJECT_TAIL_TOKEN", "content")
+def subject_tail_token(ev: Evidence) -> Hit | None:
+    """The subject ends in a token that belongs to no sentence: letters after a run of blanks,
+    capitals glued to the last word, a code in brackets (``compare mortgage rate     YLON``,
+    ``Do you owe money? [ovn610]``) - each copy of a mass mailing made to differ. Read on the
+    subject as it came, since the blanks are the tell."""
+    subject = ev.subject_raw[:300]
+    token = tail_token(subject)
+    if not token:
+        return None
+    return Hit(evidence=[f"subject: {' '.join(subject.split())[:120]}", f"token: {token}"], params={"token": token})
+
+
+@check("SUBJECT_ADV_PREFIX", "content")
+def subject_adv_prefix(ev: Evidence) -> Hit | None:
+    """The subject opens with the label the law asks of unsolicited advertising ("ADV:",
+    Korea's "[광고]", Japan's "未承諾広告※"): the sender itself says nobody asked for the ad."""
+    subject = ev.subject[:300]
+    if not _ADV_RE.match(subject):
+        return None
+    return Hit(evidence=[f"subject: {subject[:120]}"], params={"subject": subject[:80]})
+
+
+# --- the body ---------------------------------------------------------------------------------
+
+_REMOVE_RE = re.compile(
+    r"(?:reply|respond|send|e-?mail|write|return)[^.\n]{0,60}?[\"'(\[]?\bremove\b[\"')\]]?"
+    r"[^.\n]{0,20}?\b(?:in|as)\s+the\s+(?:subject|title)"
+    r"|(?:subject|title)(?:\s+line)?\s*(?:of|:)?\s*[\"'(\[]?\bremove\b",
+    re.IGNORECASE)
+
+
+@check("REMOVE_BY_REPLY", "structure")
+def remove_by_reply(ev: Evidence) -> Hit | None:
+    """A list post tells the reader to reply with "REMOVE" in the subject to get off its list: the
+    opt-out of a harvested address list, posted here through a mailing list (a list unsubscribes
+    through its own address and says "unsubscribe"). Mail that came straight is left to
+    BULK_FOOTER_WITHOUT_LIST, so the same footer does not count twice."""
+    if ev.list_info is None and not ev.message.get("List-Id") and not ev.message.get("List-Unsubscribe"):
+        return None
+    text = ev.text[:MAX_SCAN]
+    m = _REMOVE_RE.search(text)
+    if m is None:
+        return None
+    phrase = " ".join(m.group(0).split())
+    return Hit(evidence=[f"phrase: {phrase[:100]}"], params={"phrase": phrase[:80]})
+
+
+_SPLIT_WORD_RE = re.compile(r"[A-Za-z]<!--[^>]{0,200}?-->[A-Za-z]")
+
+
+@check("HTML_COMMENT_SPLIT_WORDS", "structure")
+def html_comment_split_words(ev: Evidence) -> Hit | None:
+    """Words in the HTML are cut in two by comments (``A<!--mom and dad-->ccept C<!--x-->redit``):
+    the reader sees "Accept Credit", a keyword filter sees nothing. No editor writes that."""
+    found = 0
+    example = ""
+    for part in ev.message.parts[:20]:
+        if part.content_type != "text/html" or not part.text:
+            continue
+        for m in _SPLIT_WORD_RE.finditer(part.text[:200_000]):
+            found += 1
+            example = example or m.group(0)
+    if found < 3:
+        return None
+    return Hit(evidence=[f"split words: {found}", f"example: {example[:80]}"], params={"count": str(found)})
