@@ -25,6 +25,10 @@ CASES = {
     "long-display-name": b'From: "' + b"a." * 100_000 + b'" <x@y.com>\nSubject: x\n\nb',
     "long-subject-mixed-script": b"From: a@b.c\nSubject: " + b"ab" * 300_000 + "\u0410".encode() + b"\n\nb",
     "host-of-many-labels": b"From: a@b.c\n\nhttp://" + b"a." * 100_000 + b"com/",
+    "display-name-of-many-colons": b"From: " + b"http://" * 14_000 + b" <x@y.com>\nSubject: x\n\nb",
+    "pdf-attachment-of-streams": b"From: a@b.c\nContent-Type: application/pdf\n\n%PDF-1.4\n"
+    + b"stream\nx\nendstream\n" * 50_000,
+    "html-of-long-digit-runs": b"From: a@b.c\nContent-Type: text/html\n\n<p style='top:" + b"1" * 200_000 + b"'>x",
     "nul-bytes": b"From: a@b.c\x00\nSubject: \x00\x00\n\n\x00body",
 }
 

@@ -596,18 +596,20 @@ def _parse_addresses(value: str) -> list[tuple[str, str]]:
     tokens = _ADDR_TOKEN_RE.findall(value)
     groups_possible = ";" in value
     chunks: list[list[str]] = [[]]
+    addressy = False  # the current chunk holds "@" or "<" outside comments (kept as we go: linear)
     for tok in tokens:
         if tok in (",", ";"):
             chunks.append([])
+            addressy = False
         elif tok == ":":
-            current = chunks[-1]
-            text = "".join(t for t in current if not t.startswith("("))
-            if groups_possible and "@" not in text and "<" not in text:
+            if groups_possible and not addressy:
                 chunks[-1] = []  # group name: dropped, its members follow
             else:
-                current.append(tok)
+                chunks[-1].append(tok)
         else:
             chunks[-1].append(tok)
+            if not tok.startswith("(") and ("@" in tok or "<" in tok):
+                addressy = True
     out: list[tuple[str, str]] = []
     carry: list[str] = []
     for chunk in chunks:

@@ -94,6 +94,7 @@ def link_open_redirect(ev: Evidence) -> Hit | None:
 _PUSH_RE = re.compile(
     r"(?i)(?<![\w-])(margin-top|padding-top|min-height|height|top)\s*:\s*(\d{1,9})(?:\.\d{1,4})?\s*(px|vh)")
 _MAX_HTML = 200_000
+_BIG_LENGTH_RE = re.compile(r"(?<![\d.])(?:\d{5,}+(?:\.\d++)?\s*+px|\d{4,}+(?:\.\d++)?\s*+vh)", re.I)
 MIN_PUSH_PX = 10_000
 MIN_PUSH_VH = 1_000
 
@@ -101,7 +102,10 @@ MIN_PUSH_VH = 1_000
 def pushed_offscreen(html: str) -> str | None:
     """The first style that moves content ``MIN_PUSH_PX`` pixels or ``MIN_PUSH_VH`` screen heights
     down, as written; None when there is none."""
-    for m in _PUSH_RE.finditer(html, 0, min(len(html), _MAX_HTML)):
+    end = min(len(html), _MAX_HTML)
+    if not _BIG_LENGTH_RE.search(html, 0, end):  # no length of 1,000 or more at all: the common case
+        return None
+    for m in _PUSH_RE.finditer(html, 0, end):
         value, unit = int(m.group(2)), m.group(3).lower()
         if (unit == "px" and value >= MIN_PUSH_PX) or (unit == "vh" and value >= MIN_PUSH_VH):
             return m.group(0)

@@ -31,30 +31,26 @@ _FOR_RE = re.compile(r"\bfor\s+<?([^\s<>;@]{1,64}@[A-Za-z0-9.-]{1,255})")
 FAR_LEAST = 30  # characters of the far script, at the least
 
 
-def _script(ch: str) -> str:
-    o = ord(ch)
-    if 0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF:
-        return "han"
-    if 0x3040 <= o <= 0x30FF or 0xFF66 <= o <= 0xFF9F:
-        return "kana"
-    if 0xAC00 <= o <= 0xD7AF or 0x1100 <= o <= 0x11FF or 0x3130 <= o <= 0x318F:
-        return "hangul"
-    if 0x0E00 <= o <= 0x0E7F:
-        return "thai"
-    if ch.isascii() and ch.isalpha():
-        return "latin"
-    return ""
+_SCRIPT_RES = {
+    "han": re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf]"),
+    "kana": re.compile(r"[\u3040-\u30ff\uff66-\uff9f]"),
+    "hangul": re.compile(r"[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]"),
+    "thai": re.compile(r"[\u0e00-\u0e7f]"),
+    "latin": re.compile(r"[A-Za-z]"),
+}
 
 
 def script_counts(text: str) -> dict[str, int]:
-    """How many characters of each script ``text`` holds (han, kana, hangul, thai, latin)."""
+    """How many characters of each script ``text`` holds (han, kana, hangul, thai, latin).
+
+    Counted as what a substitution removes: the regex engine walks the text in C, where a
+    Python loop over every character cost a quarter of the whole analysis."""
+    kinds = ("latin",) if text.isascii() else tuple(_SCRIPT_RES)
     counts: dict[str, int] = {}
-    for ch in text:
-        if ch.isascii() and not ch.isalpha():
-            continue
-        kind = _script(ch)
-        if kind:
-            counts[kind] = counts.get(kind, 0) + 1
+    for kind in kinds:
+        n = len(text) - len(_SCRIPT_RES[kind].sub("", text))
+        if n:
+            counts[kind] = n
     return counts
 
 
