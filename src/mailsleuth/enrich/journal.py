@@ -83,7 +83,8 @@ class AnswerCache:
         self._clock = clock
         self._lock = threading.Lock()
         self._db = sqlite3.connect(str(path), check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL") if str(path) != ":memory:" else None
+        if str(path) != ":memory:":
+            self._db.execute("PRAGMA journal_mode=WAL")  # readers (other runs) do not block the writer
         self._db.execute("CREATE TABLE IF NOT EXISTS answers (provider TEXT, kind TEXT, key TEXT, answer TEXT,"
                          " expires REAL, PRIMARY KEY (provider, kind, key))")
         self._db.commit()
