@@ -416,3 +416,50 @@ def test_confusable_scan_is_linear(idx: BrandIndex) -> None:
 )
 def test_global_brands_round_two(idx: BrandIndex, text: str, brand: str) -> None:
     assert _ids(idx.find(text, allow_weak=True))[:1] == [brand]
+
+
+@pytest.mark.parametrize(
+    ("text", "brand"),
+    [
+        ("Lieber Decathlon-Kunde, wir freuen uns", "decathlon"), ("Dear Amazon customer,", "amazon"),
+        ("Bonjour TrustWallet, Merci de cliquer", "trust-wallet"), ("Cher client Microsoft,", "microsoft"),
+        ("Viel Spass!\nIhr Lidl-Team\n", "lidl"), ("Compte Microsoft\nActivités de connexion", "microsoft"),
+        ("Best regards,\nCoinbase Team", "coinbase"), ("楽天カードをご利用のお客様", "rakuten-card"),
+        ("Prezado cliente Bradesco,", "bradesco"), ("Sehr geehrter Lidl-Kunde,", "lidl"),
+    ],
+)
+def test_body_claims(idx: BrandIndex, text: str, brand: str) -> None:
+    assert [c.hit.brand.id for c in idx.claims(text)] == [brand]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I ordered it from Amazon last week.",  # a brand named, not speaking
+        "I heard the Microsoft team decided to ship it anyway.",  # in the middle of a sentence
+        "Apple released a new iPod; Dear reader, enjoy.",
+        "Hi au, customer",  # a weak Latin name under three letters never counts
+    ],
+)
+def test_body_mentions_are_not_claims(idx: BrandIndex, text: str) -> None:
+    assert idx.claims(text) == []
+
+
+def test_body_claims_scan_is_linear(idx: BrandIndex) -> None:
+    text = ("Dear Amazon " * 20000)[:200_000]
+    start = time.perf_counter()
+    idx.claims(text)
+    idx.find("a " * 50_000, allow_weak=True)
+    assert time.perf_counter() - start < 2.0
+
+
+@pytest.mark.parametrize(
+    ("text", "brand"),
+    [
+        ("a d a c", "adac"), ("P.a.y.P.a.l Service", "paypal"),  # spelled out letter by letter
+        ("trustwallet app", "trust-wallet"), ("statefarm claims", "state-farm"),  # compact forms
+        ("bnb-airdrop", "binance"), ("ftxteam.", "ftx"), ("daniel kroll ( ftx )", "ftx"),
+    ],
+)
+def test_spaced_and_compact_names(idx: BrandIndex, text: str, brand: str) -> None:
+    assert _ids(idx.find(text, allow_weak=True))[:1] == [brand]

@@ -69,7 +69,7 @@ def test_every_entry_is_well_formed() -> None:
     assert isinstance(cats, dict)
     for cat in cats.values():
         langs = {entry["lang"] for entry in cat["phrases"]}
-        assert langs == {"ja", "en", "pt"}
+        assert {"ja", "en", "pt"} <= langs <= {"ja", "en", "pt", "de", "fr", "es", "nl"}  # other languages optional
         for entry in cat["phrases"]:
             assert (
                 {"pattern", "lang", "regex", "src"}
@@ -264,7 +264,7 @@ def doc(*entries: dict[str, object]) -> str:
         ({"pattern": "urgent|asap", "lang": "en", "regex": True}, "top-level"),
         ({"pattern": r"\d+時間", "lang": "ja", "regex": True}, "literal character"),
         ({"pattern": "(?:a|b", "lang": "en", "regex": True}, "c: "),
-        ({"pattern": "urgent", "lang": "fr", "regex": False}, "lang"),
+        ({"pattern": "urgent", "lang": "xx", "regex": False}, "lang"),
         ({"pattern": "abc", "lang": "ja", "regex": False}, "kana or kanji"),
         ({"pattern": "click (here)", "lang": "en", "regex": False}, "must not contain"),
         ({"pattern": " ", "lang": "en", "regex": False}, "non-empty"),

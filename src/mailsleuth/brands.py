@@ -39,7 +39,7 @@ from typing import Any
 from .domains import psl as _psl
 from .normalize import INVISIBLE_RE, fold
 
-__all__ = ["Brand", "BrandHit", "BrandIndex", "HostHit", "confusable_skeleton", "registrable_domain"]
+__all__ = ["BodyClaim", "Brand", "BrandHit", "BrandIndex", "HostHit", "confusable_skeleton", "registrable_domain"]
 
 # Characters that continue a Latin word: a Latin name must not touch one of these on either side.
 _WORD = "0-9a-z\u00c0-\u024f"
@@ -76,6 +76,14 @@ class BrandHit:
     weak: bool
     confusable: bool = False  # matched only after folding look-alike characters
     seen: str = ""  # for a confusable hit: the spelling in the text ("Iedger")
+
+
+@dataclass(frozen=True, slots=True)
+class BodyClaim:
+    """A brand a body presents as its sender or the reader's provider (:meth:`BrandIndex.claims`)."""
+
+    hit: BrandHit
+    phrase: str  # the words around the name that make it a claim, folded ("lieber decathlon-kunde")
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +176,81 @@ def registrable_domain(host: str) -> str | None:
         return None
     reg = _psl().privatesuffix(h)
     return str(reg) if reg else None
+
+
+def _compact(key: str) -> str:
+    """A Latin name with its spaces and hyphens dropped ("trust wallet" -> "trustwallet")."""
+    if not key.isascii() or not (" " in key or "-" in key):
+        return key
+    return key.replace(" ", "").replace("-", "")
+
+
+# Letters spelled out one by one ("a d a c", "p.a.y.p.a.l"): three or more single letters or digits.
+_SPACED_RE = re.compile(r"(?<![0-9a-z])[0-9a-z](?:[ .][0-9a-z]){2,}(?![0-9a-z])")
+_SPACED_SEP_RE = re.compile(r"[ .]")
+
+# Body brand claims (BrandIndex.claims). Line breaks are kept as "¶" so that a signature line
+# ("Ihr Lidl-Team") can be told from a brand in the middle of a sentence ("... the Microsoft team
+# decided"). The frames are written for folded text (lower case, NFKC, "ß" as "ss").
+MAX_CLAIM_MATCHES = 2000  # brand-name matches looked at in one body
+_CLAIM_WINDOW = 60  # characters on each side of a name that a frame may use
+_LINE_RE = re.compile(r"[\r\n]+")
+_GREET = (r"(?:dear|hello|hi|hey|greetings|lieber|liebe|sehr geehrte[rs]?|hallo|beste|geachte|cher|chère|chere|"
+          r"chers|bonjour|salut|caro|cara|caros|prezado(?:\(a\))?|prezada|estimado|estimada|querido|querida|"
+          r"olá|ola|hola)")
+_ADJ = r"(?:(?:valued|esteemed|loyal|werte[rs]?|geschätzte[rs]?|fidèle|valioso|valiosa) )?"
+_CUST = (r"(?:customers?|users?|members?|clients?|subscribers?|account ?holders?|card ?holders?|card ?members?|"
+         r"kunden?|kundin(?:nen)?|nutzer(?:in)?|mitglied(?:er)?|klanten?|gebruikers?|leden|lid|clientes?|"
+         r"utilisat(?:eur|rice)s?|abonnée?s?|membres?|usuários?|usuarios?|associados?|miembros?)")
+_LEAD = (r"(?:^|¶ |[,.!:;=|] ?|(?:regards|sincerely|thanks|thank you|cheers|grüsse|grüssen|gruss|cordialement|"
+         r"atenciosamente|saludos|groet|groeten|abraços|respectueusement),? )")
+_POSS = r"(?:(?:the|your|ihr|ihre|dein|deine|euer|eure|votre|ton|l'|l’|seu|sua|su|uw|het|o|a|el) ?)?"
+_TEAM_AFTER = (r"(?:[- ](?:account |security |support |customer (?:service|support|care) |kunden|service[- ]?)?team"
+               r"|[- ](?:support|kundenservice|kundendienst|kundenteam|customer service|customer support|"
+               r"customer care|service client|atendimento))(?: ?(?:$|¶|[.!,]))")
+_END = r"^ ?(?:$|¶|[.!,])"
+# (before, after): the text before the name must match ``before`` at its end, the text after it
+# ``after`` at its start; None means anything.
+_LATIN_FRAMES: tuple[tuple[re.Pattern[str] | None, re.Pattern[str] | None], ...] = tuple(
+    (re.compile(b) if b else None, re.compile(a) if a else None) for b, a in (
+        (rf"(?:^|\W){_GREET} {_ADJ}$", rf"^[- ]{_CUST}\b"),  # Dear Amazon customer, Lieber Decathlon-Kunde
+        (rf"(?:^|\W){_GREET} {_ADJ}{_CUST} (?:(?:de|do|da|of|von|van|bei) )?$", None),  # Cher client Microsoft
+        (rf"(?:^|¶ |[^\w\s] ){_GREET} $", r"^ ?[,!]"),  # Bonjour TrustWallet,
+        (rf"{_LEAD}{_POSS}$", rf"^{_TEAM_AFTER}"),  # Ihr Lidl-Team, The Amazon Team
+        (rf"{_LEAD}{_POSS}(?:équipe|equipe|equipo|team|time|service client|atendimento|kundenservice)"
+         r"(?: (?:de|do|da|von|van))? $", _END),  # L'équipe Microsoft
+        (r"(?:^|\W)(?:your|votre|ton|ihr|ihre|dein|deine|seu|sua|su|uw|je) $",
+         r"^[- ](?:account|konto|kundenkonto|compte|conta|cuenta|membership|mitgliedschaft)\b"),  # your PayPal account
+        (r"(?:^|\W)(?:(?:votre|ton|mon|sua|seu|su|mi|minha|uw) )?(?:compte|conta|cuenta)(?: (?:de|da|do))? $",
+         None),  # Compte Microsoft, sua conta Itaú
+    ))
+# Japanese: "楽天カードをご利用のお客様", "三井住友カード会員様" (folded: katakana as hiragana).
+_JA_AFTER_RE = re.compile(fold(r"^ ?(?:をご利用の|ご利用の|をご利用中の|の)?"
+                               r"(?:お客様|お客さま|会員様|会員の皆様|会員各位|ユーザー様|利用者様)"))
+
+
+def _is_claim(before: str, after: str, latin: bool) -> bool:
+    if _JA_AFTER_RE.match(after):
+        return True
+    if not latin and not before.isascii() and not after.isascii():
+        return False  # a Japanese name between Japanese words: only the Japanese frame applies
+    for b_re, a_re in _LATIN_FRAMES:
+        if (b_re is None or b_re.search(before)) and (a_re is None or a_re.match(after)):
+            return True
+    return False
+
+
+def _claim_phrase(before: str, name: str, after: str) -> str:
+    """The claim as it reads: up to three words before the name and two after it."""
+    pre = _PRE_WORDS_RE.search(before)
+    post = _POST_WORDS_RE.match(after)
+    text = (pre.group() if pre else "") + name + (post.group() if post else "")
+    text = " ".join(text.replace("¶", " ").split())
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+_PRE_WORDS_RE = re.compile(r"(?:[^ ]+ ){0,3}[^ ]*$")
+_POST_WORDS_RE = re.compile(r"[^ ]*(?: [^ ]+){0,2}")
 
 
 def _is_word_char(ch: str) -> bool:
@@ -265,6 +348,12 @@ class BrandIndex:
                         raise ValueError(f"name {name!r} of {b.id!r} is also a name of {seen[0].id!r}")
                     if seen is None or (seen[2] and not weak):
                         self._names[key] = (b, folded, weak)
+        # compact forms of Latin names of several words ("Trust Wallet" -> "trustwallet", "BNB
+        # Chain" -> "bnbchain"): senders glue the words together; a listed name keeps priority
+        for key, (b, _folded, weak) in list(self._names.items()):
+            compact = _compact(key)
+            if compact != key and len(compact) >= 6 and compact not in self._names:
+                self._names[compact] = (b, compact, weak)
         strong = [k for k, v in self._names.items() if not v[2]]
         self._strong_re = re.compile(_trie_pattern(strong))
         self._all_re = re.compile(_trie_pattern(list(self._names)))
@@ -365,9 +454,59 @@ class BrandIndex:
                 continue
             seen.add(brand.id)
             hits.append(BrandHit(brand, name, weak))
+        if allow_weak:
+            hits.extend(self._find_spaced(folded, seen))
         if confusables if confusables is not None else allow_weak:
             hits.extend(self._find_confusable(text, folded, allow_weak, seen))
         return hits
+
+    def _find_spaced(self, folded: str, seen: set[str]) -> list[BrandHit]:
+        """Names spelled out letter by letter ("a d a c", "P.a.y.P.a.l"): a disguise only used in
+        names and subjects, matched once the letters are joined."""
+        if not _SPACED_RE.search(folded):
+            return []
+        joined = _SPACED_RE.sub(lambda m: _SPACED_SEP_RE.sub("", m.group()), folded)
+        hits: list[BrandHit] = []
+        for m in self._all_re.finditer(joined):
+            entry = self._names.get(_canon(m.group()))
+            if entry is None or entry[0].id in seen:
+                continue
+            brand, name, weak = entry
+            seen.add(brand.id)
+            hits.append(BrandHit(brand, name, weak))
+        return hits
+
+    def claims(self, text: str, *, most: int = MAX_CLAIM_MATCHES) -> list[BodyClaim]:
+        """Brands that ``text`` (a body, raw) presents as its sender or as the reader's provider:
+        a brand inside a greeting, a signature or an account phrase - "Dear Amazon customer",
+        "Lieber Decathlon-Kunde", "Cher client Microsoft", "Ihr Lidl-Team", "Compte Microsoft",
+        "楽天カードをご利用のお客様" - not every brand the text names. Newsletters and discussions
+        name brands all the time; only these frames make the brand the speaker.
+
+        Weak names count here (the frame removes the doubt), except Latin ones under three
+        letters. Only the first ``most`` name matches are looked at, so the cost stays linear."""
+        marked = fold(_LINE_RE.sub(" \u00b6 ", text))
+        if not marked:
+            return []
+        out: list[BodyClaim] = []
+        seen: set[str] = set()
+        for n, m in enumerate(self._all_re.finditer(marked)):
+            if n >= most:
+                break
+            entry = self._names.get(_canon(m.group()))
+            if entry is None or entry[0].id in seen:
+                continue
+            brand, name, weak = entry
+            if weak and name.isascii() and len(name) < 3:
+                continue
+            before = marked[max(0, m.start() - _CLAIM_WINDOW):m.start()]
+            after = marked[m.end():m.end() + _CLAIM_WINDOW]
+            if not _is_claim(before, after, name.isascii()):
+                continue
+            seen.add(brand.id)
+            phrase = _claim_phrase(before, m.group(), after)
+            out.append(BodyClaim(BrandHit(brand, name, weak), phrase))
+        return out
 
     def _find_confusable(self, text: str, folded: str, allow_weak: bool, seen: set[str]) -> list[BrandHit]:
         skel, pos = confusable_skeleton(folded)

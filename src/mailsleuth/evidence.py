@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from .brands import BrandHit, BrandIndex
+from .brands import BodyClaim, BrandHit, BrandIndex
 from .domains import normalize_host, registrable_domain
 from .geo import Country, CountryLookup
 from .listmail import ListInfo, detect_list, strip_list_tag, strip_via
@@ -37,7 +37,8 @@ _OPEN = "【[「『<(〔（《≪〈"
 _CLOSE = "】]」』>)〕）》≫〉"
 _WORDY_RE = re.compile(r"\w")  # a word before the brand (tags aside) means it does not open the subject
 _BRACKETED_RE = re.compile(r"[【\[「『<(〔（《≪〈][^】\]」』>)〕）》≫〉]{0,20}[】\]」』>)〕）》≫〉]")
-_YOUR_RE = re.compile(r"(?:^|\W)(?:your|seu|sua|ihr|ihre|votre|uw)\s*$")
+# "Your Amazon Prime ...", with at most one word between ("Ihr Gratis Lidl Gutschein")
+_YOUR_RE = re.compile(r"(?:^|\W)(?:your|seu|sua|ihr|ihre|dein|deine|votre|uw)(?:\s+\w+)?\s*$")
 _PRESSURE = ("account_threat", "credential_lure", "payment_lure", "urgency")
 _MSGID_RE = re.compile(r"<?[^<>@\s]*@([^<>@\s]+?)>?\s*$")
 _ENTITY_RE = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,9}|#[0-9]{2,7}|#[xX][0-9A-Fa-f]{2,6});")
@@ -127,9 +128,18 @@ class Evidence:
 
     @cached_property
     def brand_claims(self) -> list[BrandHit]:
-        """Brands the mail claims to come from: its display name, then its subject."""
+        """Brands the mail claims to come from: its display name, then its subject, then what its
+        body says it is (``body_claims``)."""
         seen = {h.brand.id for h in self.brands_in_name}
-        return [*self.brands_in_name, *(h for h in self.subject_claims if h.brand.id not in seen)]
+        out = [*self.brands_in_name, *(h for h in self.subject_claims if h.brand.id not in seen)]
+        seen.update(h.brand.id for h in out)
+        return [*out, *(c.hit for c in self.body_claims if c.hit.brand.id not in seen)]
+
+    @cached_property
+    def body_claims(self) -> list[BodyClaim]:
+        """Brands the body presents as its sender or the reader's provider ("Dear Amazon customer",
+        "Ihr Lidl-Team"; see ``BrandIndex.claims``) - not every brand it names."""
+        return self.brand_index.claims(self.text[:MAX_TEXT])
 
     @cached_property
     def brands_in_body(self) -> list[BrandHit]:

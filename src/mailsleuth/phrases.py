@@ -15,8 +15,8 @@ compiles to two patterns:
   each expanded so that every alternative starts with a literal character and grouped under
   that character.  Every Japanese phrase holds kana or kanji, so this part is skipped for
   text without any.
-* Latin (English, Portuguese): ``" "`` followed by the same kind of alternation, run over a
-  "Latin view" of the text made once per call, in which the ASCII punctuation of
+* Latin (English, Portuguese, German, French, Spanish, Dutch): ``" "`` followed by the same kind
+  of alternation, run over a "Latin view" of the text made once per call, in which the ASCII punctuation of
   ``LATIN_SOFT_BOUNDARY`` became spaces.  So a Latin phrase matches whole words only (a
   look-ahead checks its end) after a space, the start of the text or one of those characters;
   phrases must not contain them.  A Latin phrase glued to a letter, digit, kana or kanji, or
@@ -47,7 +47,7 @@ __all__ = [
 ]
 
 MAX_HITS_PER_CATEGORY = 10
-LANGS = frozenset({"ja", "en", "pt"})
+LANGS = frozenset({"ja", "en", "pt", "de", "fr", "es", "nl"})
 
 _LATIN = "a-z0-9\u00c0-\u024f\u1e00-\u1eff"  # Latin letters and digits, after casefold
 _NOT_LATIN_AFTER = f"(?![{_LATIN}])"
@@ -70,7 +70,7 @@ _LEAD_CLASS_RE = re.compile(r"\[([^\]\\^]+)\](\+|\{(\d+),(\d+)\})?")
 class PhraseHit:
     category: str
     phrase: str  # the matched text, as it appears in the folded input
-    lang: str  # "ja", "en" or "pt": language of the phrase entry that matched
+    lang: str  # "ja" or a Latin-script language ("en", "pt", "de", ...): language of the phrase entry that matched
 
 
 @dataclass(frozen=True, slots=True)

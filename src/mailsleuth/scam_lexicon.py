@@ -24,7 +24,8 @@ from typing import Any
 
 from .normalize import fold
 
-__all__ = ["MAX_SCAN", "Lexicons", "LureHit", "find_lures", "lexicons", "word_view"]
+__all__ = ["MAX_SCAN", "FormHost", "FormHosts", "Lexicons", "LureHit", "find_lures", "form_hosts", "lexicons",
+           "load_form_hosts", "word_view"]
 
 MAX_SCAN = 60_000  # characters of folded text scanned for lures
 MAX_HITS = 10  # distinct phrases kept per lexicon
@@ -108,6 +109,52 @@ def load_lexicons(text: str) -> Lexicons:
 @cache
 def lexicons() -> Lexicons:
     return load_lexicons(resources.files("mailsleuth").joinpath("data", "scam.json").read_text(encoding="utf-8"))
+
+
+@dataclass(frozen=True, slots=True)
+class FormHost:
+    """A form, survey or file-sharing service that lure pages are hosted on (``data/form_hosts.json``)."""
+
+    host: str
+    paths: tuple[str, ...]  # URL path prefixes that make a link a form or shared file; () = any path
+    what: str
+    tenant: bool  # the host's first label names the owner of the space (contoso.sharepoint.com)
+
+
+@dataclass(frozen=True, slots=True)
+class FormHosts:
+    hosts: dict[str, tuple[FormHost, ...]]  # host name -> entries
+    share_senders: frozenset[str]
+
+    def match(self, host: str, path: str) -> FormHost | None:
+        """The entry that ``host`` (lower case) and ``path`` fall under, or None. Looks up the
+        host and its parent names (at most 6 labels deep), so the cost does not grow with input."""
+        labels = host.split(".")
+        for i in range(max(0, len(labels) - 6), len(labels) - 1):
+            for entry in self.hosts.get(".".join(labels[i:]), ()):
+                if not entry.paths or path.startswith(entry.paths):
+                    return entry
+        return None
+
+
+def load_form_hosts(text: str) -> FormHosts:
+    """Compile a ``form_hosts.json`` document (exposed for tests and tools)."""
+    data = json.loads(text)
+    hosts: dict[str, list[FormHost]] = {}
+    for raw in data["hosts"]:
+        if raw.get("source") not in data["_sources"]:
+            raise ValueError(f"form_hosts.json: {raw.get('host')!r} needs a source listed in _sources")
+        entry = FormHost(host=raw["host"].lower(), paths=tuple(raw["paths"]), what=raw["what"],
+                         tenant=bool(raw.get("tenant", False)))
+        hosts.setdefault(entry.host, []).append(entry)
+    return FormHosts(hosts={h: tuple(e) for h, e in hosts.items()},
+                     share_senders=frozenset(d.lower() for d in data["share_senders"]))
+
+
+@cache
+def form_hosts() -> FormHosts:
+    text = resources.files("mailsleuth").joinpath("data", "form_hosts.json").read_text(encoding="utf-8")
+    return load_form_hosts(text)
 
 
 def find_lures(folded: str) -> dict[str, list[LureHit]]:

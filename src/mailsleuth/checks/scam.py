@@ -13,9 +13,11 @@ from __future__ import annotations
 import itertools
 import re
 import threading
+from urllib.parse import urlsplit
 
 from ..evidence import Evidence
-from ..scam_lexicon import LureHit, find_lures, lexicons
+from ..models import CLICKABLE, Link
+from ..scam_lexicon import FormHost, LureHit, find_lures, form_hosts, lexicons
 from . import Hit, check
 
 _last = threading.local()  # (evidence, lures) of the last message seen in this thread
@@ -88,11 +90,44 @@ def advance_fee_lure(ev: Evidence) -> Hit | None:
     return _lure_hit(ev, "advance_fee", least=2)
 
 
+# "Claim 500 BNB Now", "Claim 26000 UNI": an amount and a ticker in capitals after "claim".
+_CRYPTO_CLAIM_RE = re.compile(r"\b[Cc](?:laim|LAIM)\s+\$?\d[\d,.]{0,15}\s*(?:[A-Z]{2,6}|\$[A-Za-z]{2,10})\b")
+
+
 @check("CRYPTO_GIVEAWAY_LURE", "content")
 def crypto_giveaway_lure(ev: Evidence) -> Hit | None:
     """Free crypto to claim: an airdrop, a token allocation, staking rewards or dividends - the
-    claim costs a 'gas fee', a deposit or the wallet itself."""
-    return _lure_hit(ev, "crypto_giveaway", least=2)
+    claim costs a 'gas fee', a deposit or the wallet itself. A subject that claims an amount of
+    a token ("Claim 500 BNB Now") is the lure on its own (confidence 0.75)."""
+    hit = _lure_hit(ev, "crypto_giveaway", least=2)
+    m = _CRYPTO_CLAIM_RE.search(ev.subject[:300])
+    if m is None:
+        return hit
+    if hit is not None:
+        return Hit(evidence=[f"subject: {m.group(0)}", *hit.evidence], params=hit.params,
+                   confidence=min(1.0, hit.confidence + 0.25))
+    return Hit(evidence=[f"subject: {m.group(0)}"], params={"phrases": m.group(0), "phrases_en": m.group(0),
+               "count": "1"}, confidence=0.75)
+
+
+@check("DOCUMENT_SHARE_LURE", "content")
+def document_share_lure(ev: Evidence) -> Hit | None:
+    """A document is said to be shared with the reader, waiting to be viewed or signed - the
+    opening of the shared-document lure, whose button leads to a log-in page. Two phrases are
+    needed (a phrase in the subject counts twice), and mail from the sharing services themselves
+    is left alone: their own notifications use the same words."""
+    sender = ev.from_addr.registrable_domain if ev.from_addr else ""
+    if sender and sender in form_hosts().share_senders:
+        return None
+    return _lure_hit(ev, "document_share", least=2)
+
+
+@check("BOOKING_CONFIRM_LURE", "content")
+def booking_confirm_lure(ev: Evidence) -> Hit | None:
+    """A reservation or trip is said to need confirming, or to be cancelled unless the reader acts.
+    Real confirmations read the same, so this is weak alone; next to a link to a hosted form
+    (HOSTED_FORM_WITH_ASK) it is the booking lure sent from hijacked hotel accounts."""
+    return _lure_hit(ev, "booking", least=2)
 
 
 @check("WALLET_CREDENTIAL_LURE", "content")
@@ -176,6 +211,53 @@ def images_on_free_host(ev: Evidence) -> Hit | None:
     if not found:
         return None
     return Hit(evidence=[f"image host: {h}" for h in found[:5]], params={"hosts": ", ".join(found[:3])})
+
+
+MAX_LINKS = 200  # links looked at by LINK_HOSTED_FORM
+
+
+def _hosted(link: Link) -> FormHost | None:
+    host = link.host.lower().rstrip(".")
+    try:
+        path = urlsplit(link.url[:2000]).path
+    except ValueError:
+        return None
+    return form_hosts().match(host, path)
+
+
+def _owner_label(domain: str) -> str:
+    return domain.split(".", 1)[0] if domain else ""
+
+
+@check("LINK_HOSTED_FORM", "links")
+def link_hosted_form(ev: Evidence) -> Hit | None:
+    """The mail's call to action is a form or a shared file on a free service (Google Forms or
+    Drive, Yandex Forms, OneDrive, another organisation's SharePoint, ...): a company collects
+    data and shares files on its own site, a lure borrows a trusted host for its page. Counted
+    when such links make up at least half of the places the mail links to (the sender's own
+    domain left out)."""
+    sender = ev.from_addr.registrable_domain if ev.from_addr else ""
+    hosted: dict[str, FormHost] = {}
+    others: set[str] = set()
+    for link in ev.links[:MAX_LINKS]:
+        if link.source not in CLICKABLE or link.source == "pdf":
+            continue
+        entry = _hosted(link)
+        if entry is not None and entry.tenant and sender:
+            tenant = link.host.lower().split(".", 1)[0].removesuffix("-my")
+            if tenant == _owner_label(sender):
+                entry = None  # the sender's own SharePoint space
+        if entry is not None:
+            hosted.setdefault(link.url[:200], entry)
+        elif (link.registrable_domain or link.host) != sender:
+            others.add(link.registrable_domain or link.host)
+    if not hosted or len(others) > len(hosted):
+        return None
+    urls = list(hosted)
+    whats = sorted({e.what for e in hosted.values()})
+    return Hit(evidence=[*(f"url: {u}" for u in urls[:3]), f"service: {', '.join(whats)}",
+                         f"other link domains: {len(others)}"],
+               params={"service": ", ".join(whats[:2]), "url": urls[0]})
 
 
 # --- the subject ------------------------------------------------------------------------------

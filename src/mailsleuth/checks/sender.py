@@ -84,6 +84,31 @@ def subject_brand_mismatch(ev: Evidence) -> Hit | None:
             or _brand_mismatch(ev, ev.subject_leads_with, ev.subject, "subject", 0.4))
 
 
+@check("BODY_BRAND_CLAIM", "sender")
+def body_brand_claim(ev: Evidence) -> Hit | None:
+    """The body speaks as a brand or to its customers ("Lieber Decathlon-Kunde", "Ihr Lidl-Team",
+    "Cher client Microsoft"), but the sender is not on that brand's domains. Only greetings,
+    signatures and account phrases count: newsletters and discussions name brands all the time,
+    and a brand's own newsletter comes from its own domain. Silent when the display name or
+    subject already claims the brand (their checks speak for it)."""
+    sender = ev.from_addr
+    claimed = {h.brand.id for h in (*ev.brands_in_name, *ev.subject_claims)}
+    for claim in ev.body_claims:
+        brand = claim.hit.brand
+        if not brand.official_domains or brand.id in claimed:
+            continue
+        if sender is not None and brand_owns(ev, brand, sender):
+            continue
+        address = sender.address if sender is not None and sender.address else "(none)"
+        return Hit(
+            evidence=[f"body: {claim.phrase}", f"from: {address}", f"official: {official_list(brand)}"],
+            params={"brand": brand.name, "brand_en": brand.name_en, "phrase": claim.phrase,
+                    "domain": sender.domain if sender is not None and sender.domain else "(none)",
+                    "official": official_list(brand)},
+        )
+    return None
+
+
 @check("SENDER_LOOKALIKE_DOMAIN", "sender")
 def sender_lookalike_domain(ev: Evidence) -> Hit | None:
     sender = ev.from_addr
