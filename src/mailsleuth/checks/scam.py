@@ -159,6 +159,54 @@ def spam_health_wording(ev: Evidence) -> Hit | None:
     return _lure_hit(ev, "health", least=2)
 
 
+AD_LEAST = 3  # distinct ad and offer phrases (a phrase in the subject counts twice)
+
+
+def _has_list_headers(ev: Evidence) -> bool:
+    return ev.list_info is not None or bool(ev.message.get("List-Unsubscribe")) or bool(ev.message.get("List-Id"))
+
+
+def _ad_hit(ev: Evidence) -> Hit | None:
+    """A hit when at least ``AD_LEAST`` distinct phrases of the "ad" and "offer" lexicons occur."""
+    found = lures(ev)
+    hits = [*found.get("ad", []), *found.get("offer", [])]
+    if not hits:
+        return None
+    in_subject = {h.phrase for name in ("ad", "offer") for h in _subject_lures(ev, name)}
+    if len(hits) + len(in_subject) < AD_LEAST:
+        return None
+    phrases = [h.phrase for h in hits[:5]]
+    langs = sorted({h.lang for h in hits})
+    return Hit(evidence=[*(f"phrase: {p}" for p in phrases), f"languages: {', '.join(langs)}"],
+               params={"phrases": "」「".join(phrases[:3]), "phrases_en": '", "'.join(phrases[:3]),
+                       "count": str(len(hits))})
+
+
+@check("AD_WORDING", "content")
+def ad_wording(ev: Evidence) -> Hit | None:
+    """The mail reads as an advertisement: three phrases or more of a shop's campaign ("special
+    offer", "clique aqui", "jetzt bestellen", "profiteer nu", a discount, free delivery). Subscribed
+    newsletters read the same, so this is a fact for composites, worth little alone."""
+    if (ev.message.get("Content-Type") or "").lower().startswith("multipart/report"):
+        return None
+    return _ad_hit(ev)
+
+
+@check("AD_WORDING_WITHOUT_LIST", "content")
+def ad_wording_without_list(ev: Evidence) -> Hit | None:
+    """The mail reads as an advertisement ("special offer", "clique aqui", "jetzt bestellen",
+    "profiteer nu", a discount, free delivery - three phrases or more, in any of several languages)
+    but names no list it was sent through: a newsletter the reader subscribed to carries
+    List-Unsubscribe or List-Id, an ad sent to a bought or scraped list does not. Delivery reports
+    are left alone: they quote the mail they return."""
+    if _has_list_headers(ev) or (ev.message.get("Content-Type") or "").lower().startswith("multipart/report"):
+        return None
+    hit = _ad_hit(ev)
+    if hit is None:
+        return None
+    return Hit(evidence=[*hit.evidence, "list headers: none"], params=hit.params)
+
+
 # --- the attachment ---------------------------------------------------------------------------
 
 _LOCKABLE = (".pdf", ".zip", ".rar", ".7z", ".doc", ".docx", ".xls", ".xlsx", ".docm", ".xlsm")
