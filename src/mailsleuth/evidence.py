@@ -27,6 +27,7 @@ from .stamps import Stamps, find_stamps
 from .urls import Form, HtmlContent, dedupe, links_in_text, parse_html
 
 MAX_TEXT = 200_000  # characters of body text that content checks read
+CLAIM_HEAD, CLAIM_TAIL = 20_000, 5_000  # where a body claims a brand: its greeting and its signature
 if TYPE_CHECKING:
     from .enrich.auth import AuthResults
     from .enrich.enricher import Enrichment
@@ -138,8 +139,12 @@ class Evidence:
     @cached_property
     def body_claims(self) -> list[BodyClaim]:
         """Brands the body presents as its sender or the reader's provider ("Dear Amazon customer",
-        "Ihr Lidl-Team"; see ``BrandIndex.claims``) - not every brand it names."""
-        return self.brand_index.claims(self.text[:MAX_TEXT])
+        "Ihr Lidl-Team"; see ``BrandIndex.claims``) - not every brand it names. Greetings stand at
+        the top and signatures at the bottom: the first 20,000 and last 5,000 characters are read."""
+        text = self.text[:MAX_TEXT]
+        if len(text) > CLAIM_HEAD + CLAIM_TAIL:
+            text = text[:CLAIM_HEAD] + "\n" + text[-CLAIM_TAIL:]
+        return self.brand_index.claims(text)
 
     @cached_property
     def brands_in_body(self) -> list[BrandHit]:

