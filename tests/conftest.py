@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,8 +22,16 @@ DATA = Path(__file__).resolve().parent / "data"
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Analyses in tests never read the developer's own feed store."""
+    """Analyses in tests never read the developer's own feed store, config file or answer cache."""
     os.environ["MAILSLEUTH_FEEDS"] = str(ROOT / "tests" / "data" / "enrich" / "no-feed-store.sqlite")
+    os.environ["MAILSLEUTH_CONFIG"] = str(DATA / "empty-config.toml")
+    os.environ["MAILSLEUTH_CACHE"] = str(Path(tempfile.mkdtemp(prefix="mailsleuth-test-cache-")) / "answers.sqlite")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    cache = os.environ.get("MAILSLEUTH_CACHE", "")
+    if "mailsleuth-test-cache-" in cache:
+        shutil.rmtree(Path(cache).parent, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
