@@ -346,3 +346,21 @@ def test_offline_analysis_never_imports_the_dns_library() -> None:
     code = ("import sys, mailsleuth; mailsleuth.analyze(b'From: a@example.org\\n\\nhi'); "
             "sys.exit(1 if 'dns' in sys.modules or 'dkim' in sys.modules else 0)")
     assert subprocess.run([sys.executable, "-c", code], timeout=120).returncode == 0
+
+
+def test_receiver_results_trust_only_the_receiving_side() -> None:
+    """An Authentication-Results header without authserv-id (Exchange Online's form) counts only
+    when every receiving hop is Microsoft's; one naming another host is ignored, whatever it says."""
+    ms = ("Received: from mail.bank-alert.example (45.67.89.10) by DM6NAM11FT012.mail.protection.outlook.com "
+          "(10.13.173.80) with Microsoft SMTP Server; Tue, 22 Mar 2022 18:02:11 +0900\n")
+    other = ("Received: from mail.bank-alert.example (mail.bank-alert.example [45.67.89.10]) by mx.example.net "
+             "(Postfix) with ESMTP id 1; Tue, 22 Mar 2022 18:02:11 +0900\n")
+    ar = "Authentication-Results: spf=fail smtp.mailfrom=bank-alert.example; dmarc=fail header.from=bank.example\n"
+    forged = "Authentication-Results: mx.google.com; dmarc=pass header.from=bank.example\n"
+    body = "From: Bank <alert@bank.example>\nSubject: hi\n\nhi\n"
+    trusted = Authenticator().authenticate(evidence((ms + ar + body).encode()), b"")
+    assert {(r.method, r.result) for r in trusted.header_results} == {("spf", "fail"), ("dmarc", "fail")}
+    assert trusted.authserv_ids == ("dm6nam11ft012.mail.protection.outlook.com",)
+    assert not Authenticator().authenticate(evidence((other + ar + body).encode()), b"").header_results
+    spoofed = Authenticator().authenticate(evidence((ms + forged + body).encode()), b"")
+    assert not spoofed.header_results and "mx.google.com" in spoofed.ignored_authserv_ids
