@@ -76,6 +76,12 @@ class Evidence:
     auth: AuthResults | None = None  # set by analyze(online=True); None: not looked up
     online: OnlineResults | None = None  # set by analyze() with online look-ups; None: offline
 
+    @cached_property
+    def is_delivery_report(self) -> bool:
+        """A delivery or feedback report (``multipart/report``): it comes from the null sender and
+        quotes the mail it returns, so checks on the sender and on the wording leave it alone."""
+        return (self.message.get("Content-Type") or "").lower().startswith("multipart/report")
+
     @property
     def origin(self) -> Hop | None:
         return self.hops[self.origin_index] if self.origin_index is not None else None

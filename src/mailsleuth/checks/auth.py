@@ -158,8 +158,8 @@ def receiver_auth_fail(ev: Evidence) -> Hit | None:
     auth = receiver_auth(ev)
     if auth is None or not auth.header_results or (auth.online and auth.dmarc is not None):
         return None  # online, DMARC_FAIL judges the same question from DNS itself
-    if (ev.message.get("Content-Type") or "").lower().startswith("multipart/report"):
-        return None  # a delivery report comes from the null sender: SPF can only judge its HELO
+    if ev.is_delivery_report:
+        return None  # it comes from the null sender: SPF can only judge its HELO
     res = auth.header_results
     by = {(r.method, r.result) for r in res}
     dmarc = next((r for r in res if r.method == "dmarc" and r.result == "fail"), None)

@@ -187,7 +187,7 @@ def ad_wording(ev: Evidence) -> Hit | None:
     """The mail reads as an advertisement: three phrases or more of a shop's campaign ("special
     offer", "clique aqui", "jetzt bestellen", "profiteer nu", a discount, free delivery). Subscribed
     newsletters read the same, so this is a fact for composites, worth little alone."""
-    if (ev.message.get("Content-Type") or "").lower().startswith("multipart/report"):
+    if ev.is_delivery_report:
         return None
     return _ad_hit(ev)
 
@@ -199,7 +199,7 @@ def ad_wording_without_list(ev: Evidence) -> Hit | None:
     but names no list it was sent through: a newsletter the reader subscribed to carries
     List-Unsubscribe or List-Id, an ad sent to a bought or scraped list does not. Delivery reports
     are left alone: they quote the mail they return."""
-    if _has_list_headers(ev) or (ev.message.get("Content-Type") or "").lower().startswith("multipart/report"):
+    if _has_list_headers(ev) or ev.is_delivery_report:
         return None
     hit = _ad_hit(ev)
     if hit is None:
@@ -331,11 +331,11 @@ def random_token(token: str) -> bool:
         return True
     if flips < 2:
         return False
-    return any(len(seg) >= 3 and not (set(seg.lower()) & _VOWELS) for seg in _SEGMENT_RE.findall(token))
+    return any(len(seg) >= 3 and not (set(seg.lower()) & VOWELS) for seg in _SEGMENT_RE.findall(token))
 
 
 _SEGMENT_RE = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
-_REPLY_RE = re.compile(r"(?i)^\s*(?:re|fwd?|aw|sv|tr|enc|res)\s*[:：]")
+REPLY_RE = re.compile(r"(?i)^\s*(?:re|fwd?|aw|sv|tr|enc|res)\s*[:：]")  # Re:, Fwd:, AW:, ENC: ...
 
 
 @check("SUBJECT_RANDOM_TOKEN", "content")
@@ -343,7 +343,7 @@ def subject_random_token(ev: Evidence) -> Hit | None:
     """The subject carries a random string or a long number tacked on (``Urgent notice -
     Ve6kbag``): every copy of a mass mailing differs, so filters cannot match them."""
     subject = ev.subject[:300]
-    if _REPLY_RE.match(subject):
+    if REPLY_RE.match(subject):
         return None  # a reply quotes the subject it answers
     for token in _TOKEN_RE.findall(subject):
         if random_token(token):
@@ -362,7 +362,7 @@ _LETTER_RE = re.compile(r"[A-Za-z]")
 def subject_shouting(ev: Evidence) -> Hit | None:
     """The subject shouts: written in capitals, or with runs of ``!!!`` or ``$$$``."""
     subject = ev.subject[:300]
-    if _REPLY_RE.match(subject):
+    if REPLY_RE.match(subject):
         return None
     letters = _LETTER_RE.findall(subject)
     upper = sum(1 for c in letters if c.isupper())
@@ -376,7 +376,7 @@ def subject_shouting(ev: Evidence) -> Hit | None:
 
 # --- addresses --------------------------------------------------------------------------------
 
-_VOWELS = frozenset("aeiouy")
+VOWELS = frozenset("aeiouy")
 _KEYBOARD = ("qwert", "werty", "asdf", "sdfg", "dfgh", "fghj", "ghjk", "hjkl", "zxcv", "xcvb", "cvbn", "vbnm",
              "wert", "erty", "rtyu", "tyui", "yuio", "uiop", "jkl")
 _CHUNK_RE = re.compile(r"[a-z0-9]+")
@@ -396,7 +396,7 @@ def random_label(text: str) -> str:
             best = max(best, run)
         if best >= 7 or _transitions(chunk) >= 4:
             return chunk
-        if len(letters) >= 10 and sum(1 for c in letters if c in _VOWELS) <= 0.15 * len(letters):
+        if len(letters) >= 10 and sum(1 for c in letters if c in VOWELS) <= 0.15 * len(letters):
             return chunk
         if sum(1 for k in _KEYBOARD if k in chunk) >= 2:
             return chunk
@@ -437,8 +437,7 @@ def recipients_undisclosed(ev: Evidence) -> Hit | None:
     raw = " ".join(values)[:5000]
     low = raw.lower()
     why = ""
-    content_type = (ev.message.get("Content-Type") or "").lower()
-    if content_type.startswith("multipart/report"):
+    if ev.is_delivery_report:
         return None  # delivery and feedback reports go to the sender they report to
     if not raw.strip():
         if any(v.strip() for v in ev.message.get_all("Cc")):

@@ -12,6 +12,7 @@ import re
 
 from ..evidence import Evidence
 from . import Hit, check
+from .scam import VOWELS
 
 MAX_SCAN = 20_000  # characters of body text a check reads
 
@@ -70,9 +71,8 @@ def recipient_tlds(ev: Evidence) -> set[str]:
 
 
 def _bounce(ev: Evidence) -> bool:
-    content_type = (ev.message.get("Content-Type") or "").lower()
     sender = ev.header_from.address.lower() if ev.header_from else ""
-    return content_type.startswith("multipart/report") or sender.startswith(("mailer-daemon", "postmaster"))
+    return ev.is_delivery_report or sender.startswith(("mailer-daemon", "postmaster"))
 
 
 @check("BODY_FAR_SCRIPT", "content")
@@ -99,12 +99,10 @@ def body_far_script(ev: Evidence) -> Hit | None:
 
 # --- the subject ------------------------------------------------------------------------------
 
-_REPLY_RE = re.compile(r"(?i)^\s*(?:re|fwd?|aw|sv|tr|enc|res)\s*[:：]")
 # "ADV:" (US state laws on unsolicited advertising), "[광고]" (Korea's label for ads sent without
 # consent), "未承諾広告※" (Japan's label for the same).
 _ADV_RE = re.compile(r"^\s*(?:[\[(]\s*ADV\s*[\])]|ADV\s*[:：-]|ADV\s+(?=[A-Z])|[\[(]\s*광\s*고\s*[\])]|"
                      r"\(?광고\)?\s*[:：]|未承諾広告)")
-_VOWELS = frozenset("aeiouy")
 # A token after a run of padding blanks ("Hey :)          9576"), capitals glued to the last word
 # ("accountBBHNQGHU"), letters and digits in brackets ("[ovn610]"), a mailer's serial
 # ("(5026HbTl0-754G@13)"), or a lower-case stub after the sentence has ended ("Weeks! uqouq").
@@ -119,7 +117,7 @@ _UNSAYABLE_RE = re.compile(r"^[^aeiouy]{3}|[^aeiouy]{4}")
 def _unsayable(token: str) -> bool:
     """Letters no word is made of: no vowel, or a run of consonants no word has."""
     low = token.lower()
-    return not set(low) & _VOWELS or _UNSAYABLE_RE.search(low) is not None
+    return not set(low) & VOWELS or _UNSAYABLE_RE.search(low) is not None
 
 
 def tail_token(subject: str) -> str:
