@@ -105,26 +105,7 @@ def _enrich_package(data: Mapping[str, Any], lang: str) -> EnrichView:
     sources: list[str] = []
     origin = data.get("origin")
     if isinstance(origin, Mapping):
-        geo, asn = origin.get("geo"), origin.get("asn")
-        facts: list[tuple[str, str]] = []
-        point = None
-        if isinstance(geo, Mapping):
-            place = ", ".join(x for x in (_s(geo.get("city")), _s(geo.get("region")), _s(geo.get("country_name"))) if x)
-            if place:
-                facts.append((str(labels["place"]), place))
-            label = _s(geo.get("city")) or _s(geo.get("country_name"))
-            point = _point(geo.get("lat"), geo.get("lon"), label, "origin")
-            sources.append(" ".join(x for x in (_s(geo.get("source")), _s(geo.get("source_date")),
-                                                f"({_s(geo.get('licence'))})" if _s(geo.get("licence")) else "") if x))
-        if isinstance(asn, Mapping):
-            number = _s(asn.get("asn"))
-            name = " ".join(x for x in (f"AS{number}" if number else "", _s(asn.get("org"))) if x)
-            if name:
-                facts.append((str(labels["network"]), name))
-            if _s(asn.get("network")):
-                facts.append((str(labels["prefix"]), _s(asn.get("network"))))
-            sources.append(" ".join(x for x in (_s(asn.get("source")),
-                                                f"({_s(asn.get('licence'))})" if _s(asn.get("licence")) else "") if x))
+        facts, point = _placed(origin.get("geo"), origin.get("asn"), labels, sources, "origin", prefix=True)
         ip = _s(origin.get("ip"))
         if ip and (facts or point):
             items.append(Enriched(ip, "ip", tuple(facts), point))
@@ -157,6 +138,31 @@ def _enrich_package(data: Mapping[str, Any], lang: str) -> EnrichView:
     return EnrichView(tuple(items), tuple(s for s in dict.fromkeys(sources) if s), tuple(dict.fromkeys(missed)))
 
 
+def _placed(geo: object, asn: object, labels: Mapping[str, object], sources: list[str], kind: str, *,
+            prefix: bool) -> tuple[list[tuple[str, str]], MapPoint | None]:
+    """An address's place and network as article facts, its map marker (``kind``: "origin" or
+    "hosting"), and the data sets to credit (added to ``sources``)."""
+    facts: list[tuple[str, str]] = []
+    point = None
+    if isinstance(geo, Mapping):
+        place = ", ".join(x for x in (_s(geo.get("city")), _s(geo.get("region")), _s(geo.get("country_name"))) if x)
+        if place:
+            facts.append((str(labels["place"]), place))
+        point = _point(geo.get("lat"), geo.get("lon"), _s(geo.get("city")) or _s(geo.get("country_name")), kind)
+        sources.append(" ".join(x for x in (_s(geo.get("source")), _s(geo.get("source_date")),
+                                            f"({_s(geo.get('licence'))})" if _s(geo.get("licence")) else "") if x))
+    if isinstance(asn, Mapping):
+        number = _s(asn.get("asn"))
+        name = " ".join(x for x in (f"AS{number}" if number else "", _s(asn.get("org"))) if x)
+        if name:
+            facts.append((str(labels["network"]), name))
+        if prefix and _s(asn.get("network")):
+            facts.append((str(labels["prefix"]), _s(asn.get("network"))))
+        sources.append(" ".join(x for x in (_s(asn.get("source")),
+                                            f"({_s(asn.get('licence'))})" if _s(asn.get("licence")) else "") if x))
+    return facts, point
+
+
 def _hosting(hosting: object, labels: Mapping[str, object], sources: list[str]) -> list[Enriched]:
     """Where the link hosts resolved (online runs): a blue marker per placed address."""
     out: list[Enriched] = []
@@ -166,23 +172,8 @@ def _hosting(hosting: object, labels: Mapping[str, object], sources: list[str]) 
         for a in h.get("addresses") or []:
             if not isinstance(a, Mapping):
                 continue
-            geo, asn = a.get("geo"), a.get("asn")
-            facts = [(str(labels["address"]), _s(a.get("ip")))]
-            point = None
-            if isinstance(geo, Mapping):
-                place = ", ".join(x for x in (_s(geo.get("city")), _s(geo.get("region")),
-                                              _s(geo.get("country_name"))) if x)
-                if place:
-                    facts.append((str(labels["place"]), place))
-                point = _point(geo.get("lat"), geo.get("lon"), _s(geo.get("city")) or _s(geo.get("country_name")),
-                               "hosting")
-                sources.append(" ".join(x for x in (_s(geo.get("source")), _s(geo.get("source_date")),
-                                                    f"({_s(geo.get('licence'))})" if _s(geo.get("licence")) else "")
-                                        if x))
-            if isinstance(asn, Mapping) and _s(asn.get("org")):
-                number = _s(asn.get("asn"))
-                facts.append((str(labels["network"]), " ".join(x for x in (f"AS{number}" if number else "",
-                                                                             _s(asn.get("org"))) if x)))
+            facts, point = _placed(a.get("geo"), a.get("asn"), labels, sources, "hosting", prefix=False)
+            facts.insert(0, (str(labels["address"]), _s(a.get("ip"))))
             out.append(Enriched(_s(h.get("host")), "host", tuple(facts), point))
     return out
 
