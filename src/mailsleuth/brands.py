@@ -31,10 +31,11 @@ import ipaddress
 import json
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from .domains import psl as _psl
 from .normalize import INVISIBLE_RE, fold
@@ -321,6 +322,20 @@ def _domain_entries(raw: Any) -> list[dict[str, Any]]:
     return [e if isinstance(e, dict) else {"domain": e} for e in (raw or [])]
 
 
+_T = TypeVar("_T")
+MEMO_MAX = 65536  # hosts remembered per index: a batch repeats its link hosts, a hostile one cannot grow it
+
+
+def _memo(cache: dict[str, _T], key: str, compute: Callable[[str], _T]) -> _T:
+    """``compute(key)``, remembered in ``cache`` (up to ``MEMO_MAX`` entries)."""
+    found = cache.get(key)
+    if found is None:
+        found = compute(key)
+        if len(cache) < MEMO_MAX:
+            cache[key] = found
+    return found
+
+
 class BrandIndex:
     """All brands, with the compiled matchers. Build with :meth:`load`."""
 
@@ -539,13 +554,7 @@ class BrandIndex:
         their own label skipped but their subdomain labels searched for every brand.
         """
         h = _ascii_host(host)
-        cached = self._host_cache.get(h)
-        if cached is not None:
-            return cached
-        result = self._in_host(h)
-        if len(self._host_cache) < 65536:
-            self._host_cache[h] = result
-        return result
+        return _memo(self._host_cache, h, self._in_host)
 
     def _in_host(self, h: str) -> list[tuple[Brand, str]]:
         searched, owners = self._searched_labels(h)
@@ -569,13 +578,7 @@ class BrandIndex:
         folding look-alike characters (``app1e-id.example``, ``xn--ldger-...``), with the same
         rules as :meth:`in_host` for official and shared domains."""
         h = _ascii_host(host)
-        cached = self._confusable_cache.get(h)
-        if cached is not None:
-            return cached
-        result = self._host_confusables(h)
-        if len(self._confusable_cache) < 65536:
-            self._confusable_cache[h] = result
-        return result
+        return _memo(self._confusable_cache, h, self._host_confusables)
 
     def _host_confusables(self, h: str) -> list[HostHit]:
         searched, owners = self._searched_labels(h)
