@@ -36,6 +36,7 @@ from .providers import ProviderUnavailable, now_iso
 from .registration import DomainRegistration, IpRegistration, iso_datetime
 
 IANA_BASE = "https://data.iana.org/rdap/"
+BOOTSTRAP_FILES = ("dns.json", "ipv4.json", "ipv6.json")
 DEFAULT_TIMEOUT = 10.0
 MAX_ANSWER_BYTES = 2 * 1024 * 1024  # the largest real answers (ARIN with many contacts) are ~100 KB
 MAX_REDIRECTS = 5
@@ -139,16 +140,22 @@ class Bootstrap:
         return cls(tlds, networks, _base(default) if default else None)
 
     @classmethod
-    def fetch(cls, client: httpx.Client, base: str = IANA_BASE) -> Bootstrap:
-        """Download IANA's current bootstrap files (online: call it only when the user asked)."""
-        docs = []
-        for name in ("dns.json", "ipv4.json", "ipv6.json"):
+    def fetch(cls, client: httpx.Client, base: str = IANA_BASE, keep: Path | None = None) -> Bootstrap:
+        """Download IANA's current bootstrap files (online: call it only when the user asked);
+        with ``keep``, also store them there as they came, to load later with :meth:`from_iana`."""
+        docs, bodies = [], []
+        for name in BOOTSTRAP_FILES:
             response = client.get(urljoin(_base(base), name))
             response.raise_for_status()
             data = response.json()
             if not isinstance(data, dict):
                 raise RdapError(f"{name}: not an IANA RDAP bootstrap file")
             docs.append(data)
+            bodies.append(response.content)
+        if keep is not None:
+            keep.mkdir(parents=True, exist_ok=True)
+            for name, body in zip(BOOTSTRAP_FILES, bodies, strict=True):
+                (keep / name).write_bytes(body)
         return cls.from_iana(docs[0], docs[1], docs[2])
 
     def for_domain(self, domain: str) -> tuple[str, ...]:

@@ -38,7 +38,6 @@ from .journal import AnswerCache, default_cache_path
 from .online import DEFAULT_DEADLINE, OnlineLookups
 
 BOOTSTRAP_MAX_AGE = 7 * 86400
-BOOTSTRAP_FILES = ("dns.json", "ipv4.json", "ipv6.json")
 
 
 class SetupError(ValueError):
@@ -117,53 +116,41 @@ def build_lookups(s: OnlineSettings, env: Mapping[str, str] = os.environ) -> tup
 
 
 def _registration(s: OnlineSettings, cache: AnswerCache | None) -> Any:
-    from .rdap import Bootstrap, RdapProvider
+    from .rdap import BOOTSTRAP_FILES, Bootstrap, RdapProvider
     from .registration import FallbackRegistration
-    from .whois43 import WhoisProvider
+    from .whois43 import DEFAULT_SERVERS, WhoisProvider
 
     timeout = min(10.0, float(s.deadline))
+    keep = (Path(cache.path).parent if cache is not None else default_cache_path().parent) / "rdap-bootstrap"
     if s.rdap_url:
         boot = Bootstrap.single(s.rdap_url)
-    elif s.rdap_bootstrap and s.rdap_bootstrap.startswith(("http://", "https://")):
-        where = Path(cache.path).parent if cache is not None else default_cache_path().parent
-        boot = _iana_bootstrap(where, timeout, s.rdap_bootstrap)
-    elif s.rdap_bootstrap:
+    elif s.rdap_bootstrap and not s.rdap_bootstrap.startswith(("http://", "https://")):
         folder = Path(s.rdap_bootstrap).expanduser()
         try:
             boot = Bootstrap.from_iana(*(str(folder / f) for f in BOOTSTRAP_FILES))
         except (OSError, ValueError) as exc:
             raise SetupError(f"rdap_bootstrap {folder}: {exc}") from exc
-    else:
-        boot = _iana_bootstrap(Path(cache.path).parent if cache is not None else default_cache_path().parent, timeout)
-    from .whois43 import DEFAULT_SERVERS
-
+    else:  # IANA's files, or a mirror's
+        boot = _iana_bootstrap(keep, timeout, s.rdap_bootstrap)
     whois = WhoisProvider({**DEFAULT_SERVERS, **s.whois_servers}, timeout=timeout)
     return FallbackRegistration(RdapProvider(boot, timeout=timeout), whois)
 
 
-def _iana_bootstrap(folder: Path, timeout: float, base: str | None = None) -> Any:
+def _iana_bootstrap(keep: Path, timeout: float, base: str | None = None) -> Any:
     """IANA's bootstrap files (or a mirror's at ``base``), downloaded at most once a week into
-    ``folder/rdap-bootstrap``. Unreachable: an empty table, so that RDAP is skipped (WHOIS still
-    answers for its TLDs)."""
+    ``keep``. Unreachable: an empty table, so that RDAP is skipped (WHOIS still answers for its
+    TLDs)."""
     import httpx
 
-    from .rdap import IANA_BASE, Bootstrap
+    from .rdap import BOOTSTRAP_FILES, IANA_BASE, Bootstrap
 
-    keep = folder / "rdap-bootstrap"
     paths = [keep / f for f in BOOTSTRAP_FILES]
-    if not all(p.is_file() and time.time() - p.stat().st_mtime < BOOTSTRAP_MAX_AGE for p in paths):
-        try:
-            with httpx.Client(timeout=timeout, follow_redirects=True) as client:
-                bodies = []
-                for name in BOOTSTRAP_FILES:
-                    response = client.get((base or IANA_BASE).rstrip("/") + "/" + name)
-                    response.raise_for_status()
-                    bodies.append(response.content)
-            keep.mkdir(parents=True, exist_ok=True)
-            for path, body in zip(paths, bodies, strict=True):
-                path.write_bytes(body)
-        except Exception as exc:  # no network, IANA unreachable, disk full: RDAP is skipped
-            sys.stderr.write(f"mailsleuth: IANA's RDAP bootstrap could not be fetched ({exc}): "
-                             "RDAP look-ups will be skipped\n")
-            return Bootstrap.from_mapping({})
-    return Bootstrap.from_iana(*(str(p) for p in paths))
+    if all(p.is_file() and time.time() - p.stat().st_mtime < BOOTSTRAP_MAX_AGE for p in paths):
+        return Bootstrap.from_iana(*(str(p) for p in paths))
+    try:
+        with httpx.Client(timeout=timeout, follow_redirects=True) as client:
+            return Bootstrap.fetch(client, base or IANA_BASE, keep=keep)
+    except Exception as exc:  # no network, IANA unreachable, disk full: RDAP is skipped
+        sys.stderr.write(f"mailsleuth: IANA's RDAP bootstrap could not be fetched ({exc}): "
+                         "RDAP look-ups will be skipped\n")
+        return Bootstrap.from_mapping({})
