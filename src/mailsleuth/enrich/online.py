@@ -96,14 +96,18 @@ class OnlineLookups:
         return self._gather(done, missed)
 
     def _domains(self, ev: Evidence) -> list[str]:
-        out: list[str] = []
+        """The links' registrable domains in order, then the sender's, ``max_domains`` at most."""
+        out: dict[str, None] = {}
         for link in ev.links:
-            if link.source in CLICKABLE and link.registrable_domain and link.registrable_domain not in out:
-                out.append(link.registrable_domain)
+            if len(out) >= self.max_domains:
+                break
+            if link.source in CLICKABLE and link.registrable_domain:
+                out.setdefault(link.registrable_domain)
+        domains = list(out)
         sender = ev.from_addr.registrable_domain if ev.from_addr else ""
         if sender and sender not in out:
-            out.insert(min(len(out), self.max_domains - 1), sender)
-        return out[: self.max_domains]
+            domains.insert(min(len(domains), self.max_domains - 1), sender)
+        return domains[: self.max_domains]
 
     def _execute(self, tasks: dict[str, Callable[[], Any]], journal: Journal,
                  ) -> tuple[dict[str, Any], list[str]]:
@@ -172,11 +176,13 @@ def _safely(fn: Callable[[], Any]) -> Any:
 
 
 def _reputation_links(ev: Evidence) -> list[tuple[str, str, str]]:
-    out: list[tuple[str, str, str]] = []
+    out: dict[str, tuple[str, str, str]] = {}
     for link in ev.links:
-        if link.source in CLICKABLE and link.registrable_domain and all(link.url != o[0] for o in out):
-            out.append((link.url, link.host, link.registrable_domain))
-    return out[:MAX_REPUTATION_LINKS]
+        if len(out) >= MAX_REPUTATION_LINKS:
+            break
+        if link.source in CLICKABLE and link.registrable_domain and link.url not in out:
+            out[link.url] = (link.url, link.host, link.registrable_domain)
+    return list(out.values())
 
 
 def _ask_domain(journal: Journal, reg: RegistrationProvider, domain: str) -> Callable[[], Any]:
