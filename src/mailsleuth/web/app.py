@@ -20,7 +20,9 @@ from ..analyze import analyze
 from ..article import defang, from_report, read_body, render_html, render_markdown
 from ..article.body import BodyLink
 from ..article.html import csp as article_csp
+from ..bundle import Bundle, make_bundle, replay
 from ..enrich import default_enricher
+from ..enrich.journal import Entry, Journal
 from ..report import Report
 from .settings import WebSettings
 from .store import Store, Stored
@@ -149,8 +151,26 @@ def _history_item(s: Stored) -> HistoryItem:
                        brand=s.brand, brand_en=s.brand_en, subject=s.subject)
 
 
-def _analyse(data: bytes) -> Report:
-    return analyze(data, enricher=default_enricher())
+def _analyse(data: bytes) -> tuple[Report, dict[str, Any]]:
+    """The report, and the answers its analysis got (stored with it, to re-render it the same way later)."""
+    enricher = default_enricher()
+    journal = Journal()
+    report = analyze(data, enricher=enricher, journal=journal)
+    bundle = make_bundle(data, report, journal, enricher, None)
+    return report, {"analysed_at": bundle.analysed_at, "options": bundle.options,
+                    "answers": [e.to_dict() for e in bundle.answers]}
+
+
+def _stored_report(found: Stored) -> Report:
+    """The Report object of a stored row: its recorded answers replayed (nothing is looked up again, so a
+    feed update since does not change what was stored), or, for rows stored without them, analysed again."""
+    if found.answers is None:
+        return _analyse(found.raw)[0]
+    rec = found.answers
+    bundle = Bundle(message=found.raw, analysed_at=str(rec["analysed_at"]),
+                    answers=[Entry.from_dict(e) for e in rec["answers"]], report=found.report,
+                    options=dict(rec.get("options") or {}))
+    return replay(bundle)
 
 
 def _render(report: Report, fmt: str, lang: str, raw: bytes) -> str:
@@ -304,9 +324,9 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         wanted = _split_formats(formats)
         if {"stix", "misp"} & set(wanted) and not intel:
             raise HTTPException(501, "STIX and MISP need the 'intel' extra: pip install 'mailsleuth[intel]'")
-        report = await run_in_threadpool(_analyse, data)
+        report, answers = await run_in_threadpool(_analyse, data)
         doc = report.to_dict()
-        stored = await run_in_threadpool(store.add, doc, data)
+        stored = await run_in_threadpool(store.add, doc, data, answers)
         rendered = {}
         for fmt in wanted:
             if fmt != "json":
@@ -342,7 +362,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
             return Response(body, media_type=MEDIA["json"], headers=headers)
         if format in ("stix", "misp") and not intel:
             raise HTTPException(501, "STIX and MISP need the 'intel' extra: pip install 'mailsleuth[intel]'")
-        report = _analyse(found.raw)  # the Report object is re-made from the stored message
+        report = _stored_report(found)
         text = _render(report, format, lang, found.raw)
         if format == "html":  # shown in the page's sandboxed frame: its own policy, framing by this origin only
             headers["Content-Security-Policy"] = f"{article_csp()}; frame-ancestors 'self'; sandbox"

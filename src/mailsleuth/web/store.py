@@ -2,6 +2,11 @@
 
 SQLAlchemy Core/ORM over any database URL: SQLite by default (a file, or ``sqlite://`` for memory),
 PostgreSQL (``postgresql+psycopg://...``) works too. One table, ``mailsleuth_reports``.
+
+Each row keeps the answers its analysis got (geo-IP, ASN, feeds: the evidence bundle without the mail
+and the report, which have their own columns), so a later rendering replays them and shows the verdict
+that was stored, even after the feeds changed. Rows written before that column existed have none and
+are analysed again; the column is added to an older table when the store opens.
 """
 
 from __future__ import annotations
@@ -15,8 +20,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Float, LargeBinary, String, Text, create_engine, delete, event, func, select
+from sqlalchemy import (
+    DateTime,
+    Float,
+    LargeBinary,
+    String,
+    Text,
+    create_engine,
+    delete,
+    event,
+    func,
+    inspect,
+    select,
+    text,
+)
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 from sqlalchemy.pool import StaticPool
 
@@ -37,6 +56,7 @@ class ReportRow(Base):
     subject: Mapped[str] = mapped_column(Text)
     report_json: Mapped[str] = mapped_column(Text)
     raw: Mapped[bytes] = mapped_column(LargeBinary)
+    answers_json: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +70,7 @@ class Stored:
     subject: str
     report: dict[str, Any]
     raw: bytes
+    answers: dict[str, Any] | None = None  # {"analysed_at", "options", "answers"}; None: not recorded
 
 
 def default_db_url() -> str:
@@ -87,17 +108,33 @@ class Store:
         # this process take turns here instead (other processes still rely on the busy timeout).
         self._write = threading.Lock() if url.startswith("sqlite") else contextlib.nullcontext()
         Base.metadata.create_all(self.engine)
+        self._add_missing_columns()
         self._session = sessionmaker(self.engine, expire_on_commit=False)
+
+    def _add_missing_columns(self) -> None:
+        """Bring a table made by an older version up to date (only nullable columns were added since)."""
+        def columns() -> set[str]:
+            return {c["name"] for c in inspect(self.engine).get_columns(ReportRow.__tablename__)}
+
+        if "answers_json" in columns():
+            return
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(text(f"ALTER TABLE {ReportRow.__tablename__} ADD COLUMN answers_json TEXT"))
+        except DBAPIError:
+            if "answers_json" not in columns():  # not another process adding it at the same moment
+                raise
 
     def close(self) -> None:
         self.engine.dispose()
 
-    def add(self, report: dict[str, Any], raw: bytes) -> Stored:
+    def add(self, report: dict[str, Any], raw: bytes, answers: dict[str, Any] | None = None) -> Stored:
         brand = report.get("brand") or {}
         row = ReportRow(
             id=uuid.uuid4().hex, created=dt.datetime.now(dt.UTC), verdict=str(report["verdict"]),
             score=float(report["score"]), brand=brand.get("name"), brand_en=brand.get("name_en"),
-            subject=str(report.get("subject") or ""), report_json=json.dumps(report, ensure_ascii=False), raw=raw)
+            subject=str(report.get("subject") or ""), report_json=json.dumps(report, ensure_ascii=False), raw=raw,
+            answers_json=json.dumps(answers, ensure_ascii=False) if answers is not None else None)
         with self._write, self._session() as s, s.begin():
             s.add(row)
         return _stored(row)
@@ -126,4 +163,5 @@ class Store:
 def _stored(row: ReportRow) -> Stored:
     created = row.created if row.created.tzinfo else row.created.replace(tzinfo=dt.UTC)  # SQLite drops the zone
     return Stored(id=row.id, created=created, verdict=row.verdict, score=row.score, brand=row.brand,
-                  brand_en=row.brand_en, subject=row.subject, report=json.loads(row.report_json), raw=row.raw)
+                  brand_en=row.brand_en, subject=row.subject, report=json.loads(row.report_json), raw=row.raw,
+                  answers=json.loads(row.answers_json) if row.answers_json else None)
