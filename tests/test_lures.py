@@ -91,3 +91,78 @@ def test_fraud_story_is_phishing_and_plain_ad_is_spam() -> None:
     assert "ADVANCE_FEE_LURE" in {f.id for f in fraud_report.findings}
     assert ad_report.verdict != "phishing"
     assert "SPAM_HEALTH_WORDING" in {f.id for f in ad_report.findings}
+
+
+def test_lure_families_speak_several_languages() -> None:
+    cases = {
+        "mailbox": ["You have 6 pending messages", "Ihr Postfach ist voll", "Votre mot de passe expire demain",
+                    "Uw mailbox is vol", "Mensagens pendentes na sua caixa", "Su buzón lleno",
+                    "Casella di posta piena", "メールボックスの容量が上限です"],
+        "advance_fee": ["an urgent business dealing", "Meu caro amigo", "una donación para usted",
+                        "mein verstorbener Vater", "mon cher ami", "een donatie", "una donazione"],
+        "money": ["Join our investment platform", "Werden Sie Bitcoin-Millionär", "plateforme de trading",
+                  "Beleggingsplatform", "plataforma de investimento", "plataforma de inversión",
+                  "piattaforma di trading"],
+        "fee_or_fine": ["Tercer intento fallido", "Consegna non andata a buon fine", "Lieferung fehlgeschlagen",
+                        "tentative de livraison", "bezorging mislukt", "saldo bloqueado", "missed package"],
+        "prize": ["Neem een enquête en win", "Einkaufsgutschein im Wert von 500 EUR", "Tenemos una sorpresa",
+                  "lots à gagner", "Sei stato scelto", "lucky winner"],
+    }
+    for lexicon, texts in cases.items():
+        for text in texts:
+            assert lexicon in find_lures(fold(text)), (lexicon, text)
+
+
+def test_won_sentence_with_the_prize_inside_counts() -> None:
+    # "Sie haben ein/e <prize> gewonnen": a phrase list cannot hold every prize; the subject counts twice.
+    report = analyze(_plain("Sie haben ein/e Kaffeemaschine XL gewonnen", "Jetzt bestätigen."), enrich=False)
+    assert "SCAM_PRIZE_LURE" in {f.id for f in report.findings}
+    # A team that "has won" a match is no prize for the reader.
+    ham = analyze(_plain("Match report", "Our team has won the cup after a long season."), enrich=False)
+    assert "SCAM_PRIZE_LURE" not in {f.id for f in ham.findings}
+
+
+def test_mailbox_lure_leaves_delivery_reports_alone() -> None:
+    report = (b"From: MAILER-DAEMON@example.com\nTo: ken@example.net\nSubject: Undelivered Mail\n"
+              b"Message-ID: <b1@example.com>\nDate: Tue, 22 Mar 2022 18:02:00 +0900\nMIME-Version: 1.0\n"
+              b"Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\n\n--b\n"
+              b"Content-Type: text/plain\n\nThe recipient's mailbox storage is full: mailbox quota exceeded, "
+              b"pending messages were not delivered.\n--b--\n")
+    assert "MAILBOX_LURE" not in {f.id for f in analyze(report, enrich=False).findings}
+
+
+def test_lure_plus_one_trick_is_phishing() -> None:
+    # A mailbox lure sent with a hidden recipient list and a throw-away sender: lure + trick = phishing.
+    raw = (b"From: Mail Admin <x7qzkvbn3wrt@example.com>\nSubject: Password expiry notice\n"
+           b"Message-ID: <m1@example.com>\nDate: Tue, 22 Mar 2022 18:02:00 +0900\nMIME-Version: 1.0\n"
+           b"Content-Type: text/plain; charset=utf-8\n\nYour password will expire in 24 hours. You have 3 pending "
+           b"messages blocked. Keep your current password: https://example.top/keep\n")
+    report = analyze(raw, enrich=False)
+    ids = {f.id for f in report.findings}
+    assert {"MAILBOX_LURE", "SCAM_LURE_WITH_TRICKS"} <= ids
+    assert report.verdict == "phishing"
+
+
+def test_won_pattern_stays_fast_on_hostile_input() -> None:
+    hostile = "you have " + "x " * 500_000 + "won"
+    start = time.perf_counter()
+    analyze(_plain("you have " * 30_000, hostile), enrich=False)
+    assert time.perf_counter() - start < 5.0
+
+
+def test_plus_balance_counts_as_easy_money() -> None:
+    raw = _plain("Kori Reese", "Your account already has +23.774$ - withdraw it today.")
+    assert "SCAM_MONEY_LURE" in {f.id for f in analyze(raw, enrich=False).findings}
+    # A phone number or points with a plus sign are no balance.
+    calm = _plain("Call us", "Call +1.555.123.4567 or collect +1,000 points at the shop.")
+    assert "SCAM_MONEY_LURE" not in {f.id for f in analyze(calm, enrich=False).findings}
+
+
+def test_extortion_and_storage_wording() -> None:
+    # Sextortion demands a payment under threat: FEE_OR_FINE_LURE's lexicon; a full cloud storage opens the
+    # mailbox lure.
+    for text in ("I hacked your device and recorded a video; I will send it to all your contacts",
+                 "Ihr Gerät wurde gehackt, ich habe Zugriff auf Ihr Gerät"):
+        assert "fee_or_fine" in find_lures(fold(text)), text
+    for text in ("Su almacenamiento en iCloud está lleno", "Your mailbox cloud capacity is at 97%"):
+        assert "mailbox" in find_lures(fold(text)), text

@@ -377,3 +377,9 @@ def test_escaped_first_character_is_matched_literally() -> None:
     cats = load_categories(doc({"pattern": "[.,]{1,2}時間", "lang": "ja", "regex": True}))
     found = phrases._scan(cats["c"], "x..時間 a時間", phrases._latin_view("x..時間 a時間"), True)
     assert [h.phrase for h in found] == ["..時間"]
+
+
+def test_blocked_balance_and_account_in_portuguese_and_spanish() -> None:
+    for text in ("SALDO BLOQUEADO: veja como liberar sua conta", "Efetue a liberação de sua conta em 24 horas",
+                 "Su cuenta bloqueada por seguridad", "Saldo retenido hasta verificar"):
+        assert "account_threat" in find_phrases(fold(text)), text

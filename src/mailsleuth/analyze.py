@@ -120,11 +120,12 @@ def analyze(data: bytes, *, brands: BrandIndex | None = None, countries: Country
 
             dns = DnsProvider.from_spec(dns_server)
         lookups = OnlineLookups(dns=dns, authenticator=authenticator)
+    judged = ev.raw if ev.raw is not None else data  # a forward's attached original, signatures and all
     if lookups is not None:
-        ev.online = lookups.run(ev, data, enricher, journal)
+        ev.online = lookups.run(ev, judged, enricher, journal)
         ev.auth = ev.online.auth
     else:  # the receiving organisation's Authentication-Results headers only: nothing is asked
-        ev.auth = (authenticator or Authenticator()).authenticate(ev, data)
+        ev.auth = (authenticator or Authenticator()).authenticate(ev, judged)
     sc = scores or default_scores()
     findings = run_checks(ev, sc)
     verdict, total = verdict_for(findings, sc)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from .brands import BodyClaim, BrandHit, BrandIndex
 from .domains import normalize_host, registrable_domain
+from .forwarded import InlineForward, find_attached_forward, find_inline_forward
 from .geo import Country, CountryLookup
 from .listmail import ListInfo, detect_list, strip_list_tag, strip_via
 from .mime import parse_addresses
@@ -72,6 +73,10 @@ class Evidence:
     invisible_in_name: int
     brand_index: BrandIndex
     warnings: list[str] = field(default_factory=list)
+    # who forwarded the analysed message (the outer From), None when the mail is no forward
+    forwarded_by: Address | None = None
+    inline_forward: InlineForward | None = None  # the block an inline forward showed; None otherwise
+    raw: bytes | None = None  # the analysed message's bytes when they are not the input's (an attached forward)
     enrichment: Enrichment | None = None  # set by analyze() after gather(); None: not enriched
     auth: AuthResults | None = None  # set by analyze(online=True); None: not looked up
     online: OnlineResults | None = None  # set by analyze() with online look-ups; None: offline
@@ -221,7 +226,20 @@ def unescape_plain(part: str) -> str:
     return _html.unescape(part[:MAX_TEXT]) + part[MAX_TEXT:]
 
 
-def gather(msg: ParsedMessage, *, brand_index: BrandIndex, countries: CountryLookup | None) -> Evidence:
+MAX_FORWARD_DEPTH = 3  # forwards of forwards unwrapped before the message at hand is judged
+
+
+def gather(msg: ParsedMessage, *, brand_index: BrandIndex, countries: CountryLookup | None,
+           _depth: int = 0) -> Evidence:
+    """The evidence of ``msg`` - or, for a forward, of the message it forwards (see ``forwarded``):
+    people forward a suspicious mail to ask about it, and the forwarder is not what is asked about."""
+    attached = find_attached_forward(msg) if _depth < MAX_FORWARD_DEPTH else None
+    if attached is not None:
+        inner = gather(attached[0], brand_index=brand_index, countries=countries, _depth=_depth + 1)
+        inner.raw = inner.raw or attached[1]
+        inner.forwarded_by = inner.forwarded_by or _first(msg, "From")
+        inner.warnings = list(msg.warnings)
+        return inner
     subject_raw = msg.get("Subject") or ""
     info = detect_list(msg.get)
     # A list tag and a filter's stamp come in either order: "[List] [spam] ..." or the reverse.
@@ -255,6 +273,19 @@ def gather(msg: ParsedMessage, *, brand_index: BrandIndex, countries: CountryLoo
         list_links = [link for link in links if link.registrable_domain in info.domains]
         links = [link for link in links if link.registrable_domain not in info.domains]
     message_id = (msg.get("Message-ID") or "").strip()
+    fwd = find_inline_forward(text, subject_raw) if _depth < MAX_FORWARD_DEPTH else None
+    if fwd is not None:
+        # The outer headers tell of the forwarder: none of them may judge the forwarded sender.
+        name_raw = fwd.from_name
+        return Evidence(
+            message=msg, subject_raw=fwd.subject, subject=show(fwd.subject), stamps=stamps, list_tag=tag,
+            from_addr=make_address(fwd.from_name, fwd.from_address), header_from=header_from, sender=None,
+            reply_to=[make_address(d, a) for d, a in fwd.reply_to], return_path=None, message_id="",
+            message_id_domain="", hops=hops, origin_index=None, origin_country=None, links=links,
+            list_links=list_links, text=fwd.text, html=html, list_info=info,
+            invisible_in_subject=count_invisible(fwd.subject), invisible_in_name=count_invisible(name_raw),
+            brand_index=brand_index, warnings=list(msg.warnings), forwarded_by=header_from, inline_forward=fwd,
+        )
     return Evidence(
         message=msg, subject_raw=subject_raw, subject=show(subject), stamps=stamps, list_tag=tag,
         from_addr=from_addr, header_from=header_from, sender=_first(msg, "Sender"), reply_to=reply_to,

@@ -47,11 +47,13 @@ def check(check_id: str, group: Group) -> Callable[[CheckFn], CheckFn]:
 def all_checks() -> dict[str, Check]:
     """Every registered check, importing the modules that define them."""
     from . import (  # noqa: F401
+        adtricks,
         auth,
         brandspoof,
         content,
         enrichment,
         evasion,
+        forwarded,
         links,
         model,
         online,

@@ -21,6 +21,8 @@ LIST_MAIL_CONFIDENCE = 0.3
 def online_auth(ev: Evidence) -> AuthResults | None:
     """The evidence's authentication results, if the pipeline looked them up online."""
     auth = getattr(ev, "auth", None)
+    if ev.inline_forward is not None:
+        return None  # the outer headers authenticate the forwarder, not the forwarded sender
     return auth if isinstance(auth, AuthResults) and auth.online else None
 
 
@@ -147,6 +149,8 @@ def fcrdns_fail(ev: Evidence) -> Hit | None:
 def receiver_auth(ev: Evidence) -> AuthResults | None:
     """Authentication results of the receiving organisation's headers (online or not)."""
     auth = getattr(ev, "auth", None)
+    if ev.inline_forward is not None:
+        return None  # the outer headers authenticate the forwarder, not the forwarded sender
     return auth if isinstance(auth, AuthResults) else None
 
 

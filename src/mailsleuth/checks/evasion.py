@@ -21,7 +21,7 @@ from .links import clickable
 # Only the start of the URL is read: scheme, host, path and the first query parameters.
 _URL_HEAD = 2000
 _PATH_RE = re.compile(r"(?i)^[a-z][a-z0-9+.-]{0,20}://[^/?#\s]{1,255}(/[^?#\s]{0,500})?(?:\?([^#\s]{0,1500}))?")
-_QUERY_TARGET_RE = re.compile(r"(?i)(?:^|&)(?:q|url)=((?:https?|%68%74%74%70)[^&]{1,500})")
+_QUERY_TARGET_RE = re.compile(r"(?i)(?:^|&)(?:q|url)=([^&]{1,500})")
 _AMP_RE = re.compile(r"(?i)^/amp/(?:s/)?([a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){1,8})(?:/|$)")
 _HOST_RE = re.compile(r"(?i)^https?://([^/?#:\s]{1,255})")
 
@@ -32,7 +32,7 @@ def _google_target(path: str, query: str) -> str | None:
         m = _QUERY_TARGET_RE.search(query)
         if m is None:
             return None
-        host = _HOST_RE.match(unquote(m.group(1)))
+        host = _HOST_RE.match(unquote(m.group(1)))  # "h%74%74%70%3A..." spells http: too
         return host.group(1).lower() if host else None
     m = _AMP_RE.match(path)
     return m.group(1).lower() if m else None
@@ -167,8 +167,8 @@ def from_header_mangled(ev: Evidence) -> Hit | None:
     (``EDEKA-Gutschein, <service@x.de.>, EDEKA-Gutschein, <service@x.de>``): a mass-mailing
     template filled in wrongly. Mail programs quote such names; people write one sender."""
     raws = ev.message.raw("From")
-    if not raws:
-        return None
+    if not raws or ev.inline_forward is not None:
+        return None  # an inline forward's From header is the forwarder's
     raw = raws[0]
     mailboxes = [a for _, a in parse_addresses(raw) if a]
     if len(mailboxes) > 1 and not ev.message.get("Sender"):

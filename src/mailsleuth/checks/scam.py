@@ -17,7 +17,8 @@ from urllib.parse import urlsplit
 
 from ..evidence import Evidence
 from ..models import CLICKABLE, Link
-from ..scam_lexicon import FormHost, LureHit, find_lures, form_hosts, lexicons
+from ..normalize import fold
+from ..scam_lexicon import FormHost, LureHit, find_lures, form_hosts, lexicons, word_view
 from . import Hit, check
 
 _last = threading.local()  # (evidence, lures) of the last message seen in this thread
@@ -61,19 +62,71 @@ def _lure_hit(ev: Evidence, name: str, *, least: int = 1) -> Hit | None:
                confidence=min(1.0, 0.25 + 0.25 * count))
 
 
+# "Sie haben ein/e iPhone gewonnen", "Your email address has won you", "Vous avez gagné un ...":
+# the reader is told they won, with the prize between the verb and "won" (a phrase list cannot
+# hold every prize). Bounded gaps, one pass over a bounded prefix.
+_WON_RE = re.compile(
+    r"\b(?:you\s+have|you'?ve|you\s+are\s+(?:the|our)|e-?mail(?:\s+address)?\s+has|sie\s+haben|du\s+hast|vous\s+avez"
+    r"|u\s+heeft|je\s+hebt|voc[eê]\s+foi)\b"
+    r"[^.!?\n]{0,60}?\b(?:won|winner|gewonnen|gagn[eé]e?|ganhou|premiad[oa]|sortead[oa])\b",
+    re.IGNORECASE)
+WON_SCAN = 3000  # characters of folded text (after the subject) searched for "you have ... won"
+
+
 @check("SCAM_PRIZE_LURE", "content")
 def scam_prize_lure(ev: Evidence) -> Hit | None:
     """The reader has won or been chosen for a prize, a gift card or a reward, or holds points
-    about to expire - the opening of survey, gift-card and points-redemption scams."""
-    return _lure_hit(ev, "prize", least=2)
+    about to expire - the opening of survey, gift-card and points-redemption scams. "You have
+    ... won" in the subject counts as two phrases, in the opening of the text as one."""
+    hit = _lure_hit(ev, "prize", least=1)
+    m_subject = _WON_RE.search(ev.subject[:300])
+    m_body = _WON_RE.search(ev.text_folded[:WON_SCAN]) if m_subject is None else None
+    found = lures(ev).get("prize", [])
+    if m_body is not None:  # "you have won" is a listed phrase already: count the sentence once
+        said = word_view(fold(m_body.group(0)))
+        if any(f" {h.phrase} " in said for h in found):
+            m_body = None
+    extra = 2 if m_subject else (1 if m_body else 0)
+    if hit is None and not extra:
+        return None
+    in_subject = {h.phrase for h in _subject_lures(ev, "prize")}
+    count = len(found) + len(in_subject) + extra
+    if count < 2:
+        return None
+    won = m_subject or m_body
+    said_won = won.group(0)[:80] if won is not None else ""
+    evidence = [f"won: {said_won}"] if said_won else []
+    params = hit.params if hit else {"phrases": said_won, "phrases_en": said_won, "count": "1"}
+    return Hit(evidence=[*evidence, *(hit.evidence if hit else [])], params=params,
+               confidence=min(1.0, 0.25 + 0.25 * count))
+
+
+# "+23.774$", "+$1,989", "+18,486$": a balance shown with a plus sign, as the fake dashboards of
+# "your account has earned" crypto scams print it. Linear: literals, bounded digit groups.
+_AMOUNT = r"\d{1,3}(?:[.,]\d{3}){1,3}(?:[.,]\d{1,2})?"
+_PLUS_BALANCE_RE = re.compile(rf"(?<![\w+])\+\s?(?:\${_AMOUNT}|{_AMOUNT}\s?(?:\$|€|usd\b|eur\b|btc\b))")
 
 
 @check("SCAM_MONEY_LURE", "content")
 def scam_money_lure(ev: Evidence) -> Hit | None:
     """Easy money: guaranteed investment or crypto returns, quick earnings, a balance or payout
     waiting to be withdrawn. (The 419 story is ADVANCE_FEE_LURE; plain work-at-home and mortgage
-    ads are SPAM_OFFER_WORDING.)"""
-    return _lure_hit(ev, "money", least=2)
+    ads are SPAM_OFFER_WORDING.) A balance written with a plus sign ("+23.774$") counts as a
+    phrase, twice in the subject."""
+    hit = _lure_hit(ev, "money", least=1)
+    m_subject = _PLUS_BALANCE_RE.search(ev.subject[:300])
+    m_body = _PLUS_BALANCE_RE.search(ev.text_folded[:WON_SCAN]) if m_subject is None else None
+    extra = 2 if m_subject else (1 if m_body else 0)
+    found = lures(ev).get("money", [])
+    in_subject = {h.phrase for h in _subject_lures(ev, "money")}
+    count = len(found) + len(in_subject) + extra
+    if count < 2:
+        return None
+    won = m_subject or m_body
+    said = won.group(0).strip() if won is not None else ""
+    params = hit.params if hit else {"phrases": said, "phrases_en": said, "count": "1"}
+    return Hit(evidence=[*([f"balance: {said}"] if said else []), *(hit.evidence if hit else [])], params=params,
+               confidence=min(1.0, 0.25 + 0.25 * count))
 
 
 @check("FEE_OR_FINE_LURE", "content")
@@ -108,6 +161,17 @@ def crypto_giveaway_lure(ev: Evidence) -> Hit | None:
                    confidence=min(1.0, hit.confidence + 0.25))
     return Hit(evidence=[f"subject: {m.group(0)}"], params={"phrases": m.group(0), "phrases_en": m.group(0),
                "count": "1"}, confidence=0.75)
+
+
+@check("MAILBOX_LURE", "content")
+def mailbox_lure(ev: Evidence) -> Hit | None:
+    """The reader's mailbox is said to hold blocked, held or pending messages, to be full or about
+    to be closed, or its password to expire - the opening of the webmail credential lure. Two
+    phrases are needed (a phrase in the subject counts twice). Delivery reports are left alone:
+    a mail server reporting a full mailbox uses the same words, and the mailbox is real."""
+    if ev.is_delivery_report:
+        return None
+    return _lure_hit(ev, "mailbox", least=2)
 
 
 @check("DOCUMENT_SHARE_LURE", "content")
@@ -433,6 +497,8 @@ def recipients_undisclosed(ev: Evidence) -> Hit | None:
     """The mail does not say who it is for: no To at all, "undisclosed recipients", a template
     placeholder, the sender writing to itself (the targets hidden in Bcc), or a long list of
     strangers. Mail meant for you names you."""
+    if ev.inline_forward is not None:
+        return None  # the forwarder chose the outer recipients
     values = ev.message.get_all("To")
     raw = " ".join(values)[:5000]
     low = raw.lower()

@@ -28,8 +28,6 @@ def official_list(brand: Brand, most: int = 3) -> str:
     return shown + (", …" if len(brand.official_domains) > most else "")
 
 
-_LATIN_WORD_RE = re.compile(r"[a-z0-9]{2,}")
-
 # Addresses a mail system itself sends from: on a brand's free-mail domain they are the brand.
 SYSTEM_LOCALPARTS = frozenset({"postmaster", "mailer-daemon", "mail-daemon", "no-reply", "noreply"})
 
@@ -44,19 +42,59 @@ def brand_owns(ev: Evidence, brand: Brand, sender: Address) -> bool:
     return local in SYSTEM_LOCALPARTS and sender.registrable_domain in owned
 
 
+# How a display name can frame a brand as the sender ("Max Steller von Amazon", "Hilan from Ledger",
+# "Nano Security Team", "Support Team, Ledger", "Informe BB"): a word that links a person to the brand
+# right before it, a department right after it, or only role words before it. Such a name claims the
+# brand even where the name alone is ambiguous, unlike "Lockergnome Apple Core", where another name
+# comes first. Word lists are short on purpose: every word must read as "speaking for" in any context.
+_NAME_WORD_RE = re.compile(r"[^\W_]{2,}")
+_LINK_WORDS = frozenset({"von", "vom", "from", "at", "de", "da", "do", "di", "of", "der", "des", "du", "van", "bei",
+                         "chez", "del", "dos", "das"})
+_ROLE_WORDS = frozenset({
+    "support", "team", "security", "service", "services", "customer", "helpdesk", "help", "desk", "billing",
+    "account", "accounts", "alert", "alerts", "notice", "notification", "notifications", "message", "info",
+    "informe", "aviso", "alerta", "notificação", "notificacao", "nachricht", "mitteilung", "kundenservice",
+    "kundendienst", "suporte", "atendimento", "servicio", "soporte", "équipe", "equipe", "equipo", "admin",
+    "administrator", "mail", "verification", "verify",
+})
+_PLAIN_WORDS = frozenset({"the", "your", "ihr", "ihre", "dein", "deine", "seu", "sua", "votre", "el", "la", "le",
+                          "die", "das", "der", "uw", "je", "mr", "mrs", "ms", "dr", "new", "official"})
+_DEPT_AFTER_RE = re.compile(
+    r"[\s\-_.,:|/]*(?:support|team|security|service|services|customer|helpdesk|help ?desk|billing|account|"
+    r"accounts|kundenservice|kundendienst|suporte|atendimento|servicio|soporte|équipe|equipe|equipo|admin|"
+    r"notifications?|alerts?)(?![^\W_])")
+
+
+def _name_frame(folded: str, pos: int, end: int) -> tuple[bool, bool]:
+    """(another name comes first, the name frames the brand as its sender) for a brand found at
+    ``folded[pos:end]`` of a display name. Only the 60 characters on each side are read."""
+    words = _NAME_WORD_RE.findall(folded[max(0, pos - 60):pos])
+    framed = bool(_DEPT_AFTER_RE.match(folded, end, end + 60))
+    if words and (words[-1] in _LINK_WORDS or words[-1] in _ROLE_WORDS):
+        framed = True
+    other = [w for w in words if w not in _ROLE_WORDS and w not in _PLAIN_WORDS and w not in _LINK_WORDS]
+    framed = framed or (bool(words) and not other and any(w in _ROLE_WORDS for w in words))
+    return bool(other) and not framed, framed
+
+
 def _brand_mismatch(ev: Evidence, hits: list[BrandHit], shown: str, where: str, confidence: float) -> Hit | None:
     sender = ev.from_addr
     if sender is None:
-        return None
+        return None  # no From header at all; a From without an address is still checked
     folded = fold(shown)
     for hit in hits:
         brand = hit.brand
         if not brand.official_domains or brand_owns(ev, brand, sender):
             continue
-        conf = confidence * (0.6 if hit.weak else 1.0)
+        weak = hit.weak
+        conf = confidence
         pos = folded.find(hit.matched)
-        if where == "name" and hit.matched.isascii() and pos > 0 and _LATIN_WORD_RE.search(folded[:pos]):
-            conf *= 0.5  # "Lockergnome Apple Core": another name comes first
+        if where == "name" and hit.matched.isascii() and pos >= 0:
+            other_first, framed = _name_frame(folded, pos, pos + len(hit.matched))
+            if other_first:
+                conf *= 0.5  # "Lockergnome Apple Core": another name comes first
+            weak = weak and not framed  # "Max Steller von Amazon": the frame removes the doubt
+        conf *= 0.6 if weak else 1.0
         return Hit(
             evidence=[f"{where}: {shown}", f"from: {sender.address or '(none)'}",
                       f"official: {official_list(brand)}"],
