@@ -522,3 +522,21 @@ def _name_mismatch(from_header: str) -> float | None:
 )
 def test_display_name_claim_frames(from_header: str, confidence: float | None) -> None:
     assert _name_mismatch(from_header) == confidence
+
+
+def test_marks_over_latin_letters_are_a_confusable_spelling() -> None:
+    index = BrandIndex.load()
+    hits = index.find("a\u073fl\u073fer\u073ft A\u073fm\u073fa\u073fz\u073fo\u073fn", allow_weak=True)
+    assert [(h.brand.id, h.confusable, h.seen) for h in hits] == [
+        ("amazon", True, "A\u073fm\u073fa\u073fz\u073fo\u073fn")]
+    assert [h.confusable for h in index.find("Amazon.com", allow_weak=True)] == [False]
+
+
+def test_names_cut_by_punctuation() -> None:
+    index = BrandIndex.load()
+    assert [(h.brand.id, h.seen) for h in index.find("A-m-a-z-o-n notice", allow_weak=True)] == [
+        ("amazon", "A-m-a-z-o-n")]
+    assert [h.brand.id for h in index.find("D'isney Plus", allow_weak=True)] == ["disney-plus"]
+    # words of a name joined by a dot, or a hyphenated word, are no disguise
+    assert not any(h.confusable for h in index.find("Celsius.Network", allow_weak=True))
+    assert index.find("e-mail from a friend", allow_weak=True) == []

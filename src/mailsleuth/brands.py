@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from .domains import psl as _psl
-from .normalize import INVISIBLE_RE, fold
+from .normalize import INVISIBLE_RE, KATA_TO_HIRA, LATIN_MARKS_RE, MARKS, fold
 
 __all__ = ["BodyClaim", "Brand", "BrandHit", "BrandIndex", "HostHit", "confusable_skeleton", "registrable_domain"]
 
@@ -472,7 +472,53 @@ class BrandIndex:
         if allow_weak:
             hits.extend(self._find_spaced(folded, seen))
         if confusables if confusables is not None else allow_weak:
+            hits.extend(self._find_cut(text, folded, seen))
             hits.extend(self._find_confusable(text, folded, allow_weak, seen))
+            if not text.isascii() and LATIN_MARKS_RE.search(text[:_MARKED_MAX]):
+                hits = _marked_hits(text, hits)
+        return hits
+
+    def _find_cut(self, text: str, folded: str, seen: set[str]) -> list[BrandHit]:
+        """Names cut inside by punctuation ("D'isney Plus", "A-m-a-z-o-n", "Pay-Pal"): runs of
+        letters and in-word punctuation are joined, and a name found in the joined text counts
+        when it holds whole joined runs only (so "amazon.com" or "e-mail" make nothing up). A
+        brand spells its own name whole, so such a hit counts as a confusable spelling."""
+        end = min(len(folded), _CUT_MAX)
+        cuts = [(m.start(), m.end(), _CUT_SEP_RE.sub("", m.group())) for m in _CUT_RE.finditer(folded, 0, end)]
+        if not cuts:
+            return []
+        pieces: list[str] = []
+        spans: list[tuple[int, int, int, int]] = []  # joined start, joined end, folded start, folded end
+        at = jat = 0
+        for start, stop, joined in cuts:
+            pieces.append(folded[at:start])
+            jat += start - at
+            spans.append((jat, jat + len(joined), start, stop))
+            pieces.append(joined)
+            jat += len(joined)
+            at = stop
+        pieces.append(folded[at:end])
+        text_joined = "".join(pieces)
+        shown = _shown(text)
+        source = shown if len(shown) == len(folded) else folded
+        hits: list[BrandHit] = []
+        for m in self._all_re.finditer(text_joined):
+            inside = [sp for sp in spans if m.start() <= sp[0] and sp[1] <= m.end()]
+            cut_off = any(sp[0] < m.start() < sp[1] or sp[0] < m.end() < sp[1] for sp in spans)
+            entry = self._names.get(_canon(m.group()))
+            if not inside or cut_off or entry is None or entry[0].id in seen:
+                continue
+            brand, name, weak = entry
+            if len(name.replace(" ", "")) < (5 if weak else 4):
+                continue
+            first, last = inside[0], inside[-1]
+            o_start = first[2] - (first[0] - m.start())
+            o_end = last[3] + (m.end() - last[1])
+            written = folded[o_start:o_end]
+            if written == name or _CUT_SEP_RE.sub(" ", written) in self._names:
+                continue  # the name itself ("coca-cola"), or its words joined by a dot ("celsius.network")
+            seen.add(brand.id)
+            hits.append(BrandHit(brand, name, weak, confusable=True, seen=source[o_start:o_end]))
         return hits
 
     def _find_spaced(self, folded: str, seen: set[str]) -> list[BrandHit]:
@@ -642,8 +688,46 @@ def _shown(text: str) -> str:
     """``text`` folded as :func:`fold` does but keeping case and kana, to show a match as written."""
     text = INVISIBLE_RE.sub("", text)
     if not text.isascii():
-        text = unicodedata.normalize("NFKC", text)
+        text = LATIN_MARKS_RE.sub("", unicodedata.normalize("NFKC", text))
     return _SPACE_RE.sub(" ", text).strip()
+
+
+# Brand names cut by in-word punctuation (BrandIndex._find_cut): a run of letters and the marks
+# that may cut a word, with at least one mark between two letters. The letter runs and the marks
+# are disjoint classes and every repeat is bounded, so a match is found without backtracking.
+_CUT_CHARS = "'\u2019\\-._*\u00b7"
+_CUT_RE = re.compile(f"(?<![0-9a-z{_CUT_CHARS}])[0-9a-z]{{1,30}}(?:[{_CUT_CHARS}][0-9a-z]{{1,30}}){{1,20}}"
+                     f"(?![0-9a-z{_CUT_CHARS}])")
+_CUT_SEP_RE = re.compile(f"[{_CUT_CHARS}]")
+_CUT_MAX = 2000  # characters of a name or subject searched for cut names
+_MARKED_MAX = 2000  # characters of a name or subject searched for marked names
+
+
+@functools.lru_cache(maxsize=1024)
+def _marked_name_re(name: str) -> re.Pattern[str]:
+    """``name`` with any run of combining marks allowed after each of its characters."""
+    return re.compile("".join(re.escape(ch) + f"[{MARKS}]*" for ch in name))
+
+
+def _marked_hits(text: str, hits: list[BrandHit]) -> list[BrandHit]:
+    """``hits`` with the Latin names that ``text`` writes with combining marks on their letters
+    ("Aܿmܿaܿzܿoܿn", "M̶icrosoft") turned into confusable hits: :func:`fold` drops such marks so
+    that the name is found, and a brand never sprinkles marks over its own name."""
+    head = INVISIBLE_RE.sub("", text[:_MARKED_MAX])
+    kept = _SPACE_RE.sub(" ", unicodedata.normalize("NFKC", head)).strip()
+    lowered = kept.translate(KATA_TO_HIRA).casefold()
+    source = kept if len(lowered) == len(kept) else lowered
+    out: list[BrandHit] = []
+    for hit in hits:
+        if hit.confusable or not hit.matched.isascii():
+            out.append(hit)
+            continue
+        m = _marked_name_re(hit.matched).search(lowered)
+        if m is None or len(m.group()) == len(hit.matched):
+            out.append(hit)
+            continue
+        out.append(BrandHit(hit.brand, hit.matched, hit.weak, confusable=True, seen=source[m.start():m.end()]))
+    return out
 
 
 _SPACE_RE = re.compile(r"\s+")

@@ -2,7 +2,9 @@
 
 ``fold`` makes the many spellings people see compare equal: full-width and half-width
 letters and kana (NFKC), katakana and hiragana (folded to hiragana), upper and lower case,
-and invisible characters that phishers insert to break filters (``【メルカ\u2064リ】``).
+invisible characters that phishers insert to break filters (``【メルカ\u2064リ】``), and combining
+marks sprinkled over Latin letters (``Aܿmܿaܿzܿoܿn`` with U+073F, ``M̶icrosoft`` with U+0336).
+Marks on other letters are kept: Thai, Devanagari and the other scripts need theirs.
 """
 
 from __future__ import annotations
@@ -17,8 +19,30 @@ _INVISIBLE = (
 )
 INVISIBLE_RE = re.compile(f"[{_INVISIBLE}]")
 _SPACE_RE = re.compile(r"\s+")
+
+
+def _mark_class() -> str:
+    """A character class of every combining mark (categories Mn and Me) below U+20000, as
+    ranges; built once at import from the Unicode database (about 10 ms)."""
+    marks = [c for c in range(0x300, 0x20000) if unicodedata.category(chr(c)) in ("Mn", "Me")]
+    ranges: list[tuple[int, int]] = []
+    for c in marks:
+        if ranges and ranges[-1][1] == c - 1:
+            ranges[-1] = (ranges[-1][0], c)
+        else:
+            ranges.append((c, c))
+    return "".join(chr(a) if a == b else f"{chr(a)}-{chr(b)}" for a, b in ranges)
+
+
+MARKS = _mark_class()
+# Latin letters (ASCII, Latin-1, Extended-A/B, Extended Additional) and digits a mark may sit on.
+LATIN_BASE = "0-9A-Za-z\u00c0-\u024f\u1e00-\u1eff"
+# A run of combining marks right after a Latin letter or digit. Where a mark composes with its
+# letter (e + U+0301), NFKC has already made one character of them, so what is left here is a
+# mark no Latin spelling needs.
+LATIN_MARKS_RE = re.compile(f"(?<=[{LATIN_BASE}])[{MARKS}]+")
 # Katakana block U+30A1..U+30F6 maps to hiragana by a fixed offset; ヽヾ too.
-_KATA_TO_HIRA = {c: c - 0x60 for c in range(0x30A1, 0x30F7)} | {0x30FD: 0x309D, 0x30FE: 0x309E}
+KATA_TO_HIRA = {c: c - 0x60 for c in range(0x30A1, 0x30F7)} | {0x30FD: 0x309D, 0x30FE: 0x309E}
 
 
 def strip_invisible(text: str) -> str:
@@ -31,13 +55,13 @@ def count_invisible(text: str) -> int:
 
 
 def fold(text: str) -> str:
-    """Fold ``text`` for matching: NFKC, invisible characters removed, katakana to
-    hiragana, case-folded, whitespace collapsed to single spaces."""
+    """Fold ``text`` for matching: NFKC, invisible characters and combining marks on Latin
+    letters removed, katakana to hiragana, case-folded, whitespace collapsed to single spaces."""
     if not text:
         return ""
     text = INVISIBLE_RE.sub("", text)
     if not text.isascii():
-        text = unicodedata.normalize("NFKC", text).translate(_KATA_TO_HIRA)
+        text = LATIN_MARKS_RE.sub("", unicodedata.normalize("NFKC", text).translate(KATA_TO_HIRA))
     return _SPACE_RE.sub(" ", text.casefold()).strip()
 
 

@@ -1,6 +1,7 @@
 """Checks on tricks that carry a mail past filters and past the reader's eye: links sent through
-someone else's trusted redirector, the real content pushed far out of view, and a From header
-assembled by a broken mass-mailing template.
+someone else's trusted redirector, the real content pushed far out of view, a From header
+assembled by a broken mass-mailing template, and combining marks sprinkled over the letters of a
+subject or sender name.
 
 None of them says what the mail sells or asks for; each says the sender went out of its way to
 hide something that honest mail has no reason to hide.
@@ -9,12 +10,14 @@ hide something that honest mail has no reason to hide.
 from __future__ import annotations
 
 import re
+import unicodedata
 from urllib.parse import unquote
 
 from ..domains import registrable_domain
 from ..evidence import Evidence
 from ..mime import parse_addresses
 from ..models import Link
+from ..normalize import INVISIBLE_RE, MARKS
 from . import Hit, check
 from .links import clickable
 
@@ -177,3 +180,49 @@ def from_header_mangled(ev: Evidence) -> Hit | None:
     if len(mailboxes) == 1 and _unquoted_comma_before_angle(raw):
         return Hit(evidence=[f"from: {raw[:160]}"], params={"from": raw[:80]}, confidence=0.75)
     return None
+
+
+# Combining marks written over Latin letters ("Aܿmܿaܿzܿoܿn", "M̶icrosoft", "Co̷rreio̷s"). After NFKC an
+# accent that a language uses sits inside its letter (é), so a mark still standing alone on a Latin
+# letter was put there on purpose. Marks of the classic accent range (U+0300-U+0333) count from two
+# on; overlays (U+0334-U+0338, strike-through) and marks of other scripts (Syriac, Hebrew ...) from one.
+_LETTER_MARKS_RE = re.compile(f"(?<=[A-Za-z\u00c0-\u024f\u1e00-\u1eff])[{MARKS}]+")
+_ACCENT_RE = re.compile("[\u0300-\u0333]")
+_MARKED_WORD_RE = re.compile(f"[A-Za-z\u00c0-\u024f\u1e00-\u1eff{MARKS}]{{1,40}}")
+_MARK_SCAN = 300  # characters of a subject or display name read
+
+
+def letter_marks(text: str) -> tuple[int, list[str]]:
+    """How many combining marks ``text`` (a subject or display name) puts on Latin letters, not
+    counting the accents NFKC joins to their letter, and the first words that carry them."""
+    head = unicodedata.normalize("NFKC", INVISIBLE_RE.sub("", text[:_MARK_SCAN]))
+    runs = _LETTER_MARKS_RE.findall(head)
+    if not runs:
+        return 0, []
+    count = sum(map(len, runs))
+    foreign = any(len(_ACCENT_RE.sub("", run)) for run in runs)
+    if count < 2 and not foreign:
+        return 0, []
+    words = [w for w in _MARKED_WORD_RE.findall(head) if _LETTER_MARKS_RE.search(w)]
+    return count, words[:5]
+
+
+@check("LATIN_LETTERS_MARKED", "sender")
+def latin_letters_marked(ev: Evidence) -> Hit | None:
+    """Combining marks are sprinkled over the Latin letters of the subject or display name
+    (``aܿlܿerܿt Aܿmܿaܿzܿoܿn`` with the Syriac U+073F, ``M̶icrosoft`` with a strike-through): the
+    reader reads the word through the marks, a filter matching words sees none. The same trick
+    as invisible characters, and as telling; accents a language needs are letters of their own."""
+    if ev.is_delivery_report:
+        return None
+    name = ev.from_addr.display_name_raw if ev.from_addr else ""
+    total = 0
+    shown: list[str] = []
+    for value in (ev.subject_raw, name):
+        count, words = letter_marks(value)
+        total += count
+        shown += words
+    if not total:
+        return None
+    return Hit(evidence=[f"marks: {total}", *(f"word: {w}" for w in shown[:4])],
+               params={"count": str(total), "words": ", ".join(shown[:3])})

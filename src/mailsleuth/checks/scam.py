@@ -15,7 +15,9 @@ import re
 import threading
 from urllib.parse import urlsplit
 
+from ..domains import registrable_domain
 from ..evidence import Evidence
+from ..lists import in_list
 from ..models import CLICKABLE, Link
 from ..normalize import fold
 from ..scam_lexicon import FormHost, LureHit, find_lures, form_hosts, lexicons, word_view
@@ -200,6 +202,103 @@ def wallet_credential_lure(ev: Evidence) -> Hit | None:
     sync the wallet on a site: whoever holds the phrase holds the funds, and no wallet maker
     asks for it. One phrase is enough (confidence 0.5)."""
     return _lure_hit(ev, "wallet_credential", least=1)
+
+
+@check("SCAREWARE_LURE", "content")
+def scareware_lure(ev: Evidence) -> Hit | None:
+    """A fake virus alarm or a lapsed antivirus: the device is said to be infected or
+    unprotected and the files about to be damaged, unless the reader renews, downloads a
+    "scanner" or calls support - scareware and tech-support fraud. Two phrases are needed
+    (a phrase in the subject counts twice)."""
+    return _lure_hit(ev, "scareware", least=2)
+
+
+# A telephone number as callback lures print it: "+1 818 492 9813", "+1 (808) 123-4567",
+# "1-800-123-4567", "(808) 123 4567", "+44 20 1234 5678". Bounded groups, no nesting.
+_PHONE_RE = re.compile(
+    r"(?<![\w+])(?:\+\d{1,3}[\s.-]?\(?\d{2,4}\)?(?:[\s.-]?\d{2,4}){2,4}"
+    r"|1[\s.-]\(?[2-9]\d{2}\)?[\s.-]?\d{3}[\s.-]?\d{4}|\([2-9]\d{2}\)\s?\d{3}[\s.-]?\d{4}"
+    r"|[2-9]\d{2}[.-]\d{3}[.-]\d{4})(?!\w)")
+PHONE_SCAN = 20_000  # characters of text searched for a telephone number
+
+
+@check("CALLBACK_LURE", "content")
+def callback_lure(ev: Evidence) -> Hit | None:
+    """A fake receipt, renewal or order that the reader is to call a telephone number to cancel or
+    dispute ("if you did not authorize this, call +1 ..."): telephone-oriented phishing, often with
+    no link at all - on the phone the caller is talked into a "refund" or into remote access.
+    Needs a telephone number and two phrases of the receipt-and-cancel story (a phrase in the
+    subject counts twice)."""
+    hit = _lure_hit(ev, "callback", least=2)
+    if hit is None:
+        return None
+    m = _PHONE_RE.search(ev.subject[:300]) or _PHONE_RE.search(ev.text[:PHONE_SCAN])
+    if m is None:
+        return None
+    return Hit(evidence=[f"telephone: {m.group(0).strip()}", *hit.evidence], params=hit.params,
+               confidence=hit.confidence)
+
+
+# An e-mail address written in the text, and the words just before it that ask the reader to write
+# there ("Reply me at", "Write at:", "my e-mail for response", "contact my private email"). The ask is
+# matched on the word view of at most ASK_WINDOW characters before the address, and must end at most
+# a few words before it. Addresses are found from their "@" (at most MAX_ADDRESSES of them), so the
+# cost stays linear.
+_AT_RE = re.compile(r"@[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){1,5}")
+_LOCAL_RE = re.compile(r"[a-z0-9][a-z0-9._%+-]{0,63}$")
+_ASK_RE = re.compile(
+    r"(?:(?:\b(?:write|reply|respond|answer|email|e mail|mail|contact|reach|text|message)(?: to)? me"
+    r"|\bresponse to me|\bfor (?:a )?(?:response|reply|answer)|\bemail to me|\be mail to me"
+    r"|\bmy (?:private|personal|direct|other) (?:e ?mail|mail|address|inbox|mailbox)|\bcontact my"
+    r"|\b(?:escreva|responda|contate|fale)(?: me| para mim| comigo)|\bme (?:escreva|responda)"
+    r"|\bmeu e ?mail (?:pessoal|particular|privado)"
+    r"|\b(?:schreib|schreiben sie|antworte|antworten sie|kontaktieren sie) (?:mir|mich)|\bmeine private e ?mail"
+    r"|\b(?:ecrivez|ecris|repondez|reponds|contactez|contacte) moi|\bmon (?:adresse )?e ?mail (?:prive|personnel)"
+    r"|\b(?:schrijf|mail) (?:me|mij)|\bneem contact met mij op|\bmijn prive e ?mail"
+    r"|\b(?:escribeme|escribame|contactame|contacteme|respondeme)|\bmi correo (?:privado|personal)"
+    r"|\b(?:scrivimi|scrivetemi|contattami|rispondimi)|\bmi (?:scriva|contatti)|\bla mia e ?mail privata)"
+    r"(?: \w+){0,3}"
+    r"|\bwrite (?:to|at)|\b(?:reply|respond|answer) at|\bescreva para|\bschreib an|\becrivez a"
+    r"|\bschrijf naar|\bescribe a|\bscrivi a) $")
+ASK_WINDOW = 60
+MAX_ADDRESSES = 20
+CONTACT_SCAN = 20_000
+
+
+def _other_domain(address: str, ev: Evidence) -> bool:
+    """Whether ``address`` belongs to no one the mail came from (the sender, its Reply-To, the
+    forwarder)."""
+    domain = registrable_domain(address.rsplit("@", 1)[1])
+    known = [a for a in (ev.from_addr, ev.header_from, ev.forwarded_by, *ev.reply_to) if a is not None]
+    return all(a.address.lower() != address and a.registrable_domain != domain for a in known)
+
+
+@check("WRITE_TO_OTHER_ADDRESS", "content")
+def write_to_other_address(ev: Evidence) -> Hit | None:
+    """The text asks the reader to write to an e-mail address that is not the sender's ("Reply me
+    at ...@gmail.com", "contact my private email"): romance and advance-fee fraud moves the talk
+    off the address it was sent from, out of reach of the platform that would stop it. Only
+    addresses at free-mail providers count: people give a second work address, and lists name
+    their own; delivery reports and list mail are left alone."""
+    if ev.is_delivery_report or ev.list_info is not None:
+        return None
+    text = ev.text[:CONTACT_SCAN].lower()
+    for m in itertools.islice(_AT_RE.finditer(text), MAX_ADDRESSES):
+        local = _LOCAL_RE.search(text, max(0, m.start() - 64), m.start())
+        if local is None:
+            continue
+        address = local.group(0) + m.group(0)
+        if not _other_domain(address, ev):
+            continue
+        before = text[max(0, local.start() - ASK_WINDOW):local.start()]
+        ask = _ASK_RE.search(word_view(fold(before)))
+        if ask is None:
+            continue
+        if not in_list("free_email_providers", address.rsplit("@", 1)[1]):
+            continue  # a work or list address: people give those in signatures and footers
+        said = ask.group(0).strip()
+        return Hit(evidence=[f"asks: {said}", f"address: {address}"], params={"address": address, "ask": said})
+    return None
 
 
 @check("SPAM_OFFER_WORDING", "content")

@@ -202,3 +202,53 @@ def html_comment_split_words(ev: Evidence) -> Hit | None:
     if found < 3:
         return None
     return Hit(evidence=[f"split words: {found}", f"example: {example[:80]}"], params={"count": str(found)})
+
+
+# --- an unfilled template ---------------------------------------------------------------------
+
+# Merge fields of mass-mailing tools left as written: "[Your Name]", "[Recipient's Name]",
+# "{firstname}", "{blog post title}", "%FIRSTNAME%", "%%email%%", "#CURL#", Mailchimp's
+# "*|MC_PREVIEW_TEXT|*". Only field words count (name, email, company, link, title ...), and a
+# brace preceded by "%" or "$" is left alone: "%{name}" is an RPM macro, "${name}" a shell variable.
+_FIELD = (r"(?:first[ _]?name|last[ _]?name|full[ _]?name|sur[ _]?name|f?name|lname|e-?mail(?:[ _]address)?|"
+          r"company(?:[ _]name)?|recipient(?:'?s)?[ _]name|receiver[ _]address|curl|url|link|rand\d{0,2})")
+_TEMPLATE_RE = re.compile(
+    r"(?i:\[(?:your|recipient'?s|recipient|first|last|full|company|customer|contact|client|insert|sender'?s|"
+    r"specific)[ _](?:name|first name|company|company name|email|email address|address|topic|title|position|"
+    r"website|industry|platform)\])"
+    r"|(?<![%$])\{\{? ?(?i:" + _FIELD + r") ?\}\}?"
+    r"|(?<![%$\w])\{[a-z]{2,20}(?: [a-z]{2,20}){0,3} (?:name|title|link|platform|topic|industry|niche|website)\}"
+    r"|(?<!\w)(%%?|#)(?i:" + _FIELD + r")\1(?!\w)"
+    r"|\*\|[A-Z][A-Z_]{2,30}\|\*",
+)
+
+
+def unfilled_fields(text: str) -> list[str]:
+    """Merge fields a mass mailer left unfilled in ``text``, at most three; quoted lines ("> ...")
+    are not the mail's own words and are skipped."""
+    found: list[str] = []
+    for m in _TEMPLATE_RE.finditer(text):
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        if text[line_start:m.start()].lstrip().startswith((">", "|")):
+            continue
+        if m.group() not in found:
+            found.append(m.group())
+            if len(found) >= 3:
+                break
+    return found
+
+
+@check("TEMPLATE_UNFILLED", "content")
+def template_unfilled(ev: Evidence) -> Hit | None:
+    """The mail carries merge fields its mass mailer never filled in: ``Dear [Recipient's Name]``,
+    ``Best, [Your Name]``, ``Hallo {firstname}``, ``%FIRSTNAME%``, ``#CURL#``, ``{blog post
+    title}``. A newsletter a reader subscribed to greets them by the name it holds; a template
+    sent out raw was mailed in bulk to addresses nobody looked at. Fields in quoted lines (a
+    discussion of mail software) are left alone."""
+    if _bounce(ev):
+        return None
+    name = ev.from_addr.display_name_raw[:300] if ev.from_addr else ""
+    found = unfilled_fields(ev.subject_raw[:300] + "\n" + name + "\n" + ev.text[:MAX_SCAN])
+    if not found:
+        return None
+    return Hit(evidence=[f"field: {f}" for f in found], params={"fields": ", ".join(found)})
