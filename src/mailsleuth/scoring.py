@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -83,6 +85,16 @@ def default_scores() -> Scores:
 
 def evaluate(expr: str, fired: set[str]) -> bool:
     """Evaluate a composite expression: ids, ``&``, ``|``, ``!`` and parentheses."""
+    return compile_expr(expr)(fired)
+
+
+Test = Callable[[AbstractSet[str]], bool]
+
+
+@cache
+def compile_expr(expr: str) -> Test:
+    """``expr`` parsed once into a function of the set of fired ids (every message asks every
+    composite, so the parse is not repeated per message). Raises ``ValueError`` on bad syntax."""
     tokens = _TOKEN_RE.findall(expr)
     pos = 0
 
@@ -96,10 +108,11 @@ def evaluate(expr: str, fired: set[str]) -> bool:
         pos += 1
         return str(tokens[pos - 1])
 
-    def atom() -> bool:
+    def atom() -> Test:
         tok = take()
         if tok == "!":
-            return not atom()
+            inner = atom()
+            return lambda fired: not inner(fired)
         if tok == "(":
             value = disjunction()
             if take() != ")":
@@ -107,21 +120,21 @@ def evaluate(expr: str, fired: set[str]) -> bool:
             return value
         if not tok or not tok[0].isalpha():
             raise ValueError(f"unexpected {tok!r} in {expr!r}")
-        return tok in fired
+        return lambda fired: tok in fired
 
-    def conjunction() -> bool:
-        value = atom()
+    def conjunction() -> Test:
+        parts = [atom()]
         while peek() == "&":
             take()
-            value = atom() & value
-        return value
+            parts.append(atom())
+        return parts[0] if len(parts) == 1 else (lambda fired: all(p(fired) for p in parts))
 
-    def disjunction() -> bool:
-        value = conjunction()
+    def disjunction() -> Test:
+        parts = [conjunction()]
         while peek() == "|":
             take()
-            value = conjunction() | value
-        return value
+            parts.append(conjunction())
+        return parts[0] if len(parts) == 1 else (lambda fired: any(p(fired) for p in parts))
 
     result = disjunction()
     if pos != len(tokens):

@@ -122,7 +122,13 @@ SPAM_VOCABULARY = frozenset({
 _SHORT_VOCABULARY = frozenset({"sex", "win", "won", "for", "you", "your"})  # only as a whole token
 _LOOKALIKES = str.maketrans({"0": "o", "1": "i", "!": "i", "|": "i", "3": "e", "4": "a", "@": "a", "$": "s",
                              "5": "s"})
-_TOKEN_RE = re.compile(r"[A-Za-z0-9!|@$]{3,24}")
+_T = r"[A-Za-z0-9!|@$]"
+# A whole token of 3 to 24 such characters that could read differently from how it is spelled: it
+# holds a digit or symbol, a small L next to capitals, or a capital I after small letters. Every
+# other token reads as itself and cannot hide a word, so it is never looked at (most of any text).
+_CANDIDATE_RE = re.compile(
+    rf"(?<!{_T})(?={_T}{{3,24}}(?!{_T}))"
+    rf"(?:(?={_T}*?[0-9!|@$])|(?={_T}*?l)(?={_T}*?[A-Z])|(?={_T}+?I)(?={_T}*?[a-z])){_T}+")
 _SPLIT_RE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9](?:[.\-_*~\u00b7 ][A-Za-z0-9]){3,14}(?![A-Za-z0-9])")
 _SPLIT_SEP_RE = re.compile(r"[.\-_*~\u00b7 ]")
 _VOCAB_RE = re.compile("|".join(sorted(SPAM_VOCABULARY, key=len, reverse=True)))
@@ -157,7 +163,7 @@ def disguised_words(text: str) -> list[str]:
     """Spam words in ``text`` written with lookalike characters or split by punctuation, each as
     ``"raw -> word"``, at most five."""
     found: list[str] = []
-    for m in _TOKEN_RE.finditer(text):
+    for m in _CANDIDATE_RE.finditer(text):
         word = _disguised_token(m.group(0))
         if word:
             found.append(f"{m.group(0)} -> {word}")
