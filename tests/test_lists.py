@@ -20,6 +20,7 @@ EXPECTED = {
     "free_subdomain_hosts",
     "bulk_mailer_url_root_domains",
     "self_service_creation_platform_domains",
+    "popular_domains",
 }
 # A host name in lower-case ASCII: labels of letters, digits and inner hyphens, dot-separated.
 HOSTNAME = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*")
@@ -127,3 +128,17 @@ def test_tld_examples() -> None:
     assert tld_is_suspicious("FOO.XYZ.") is True
     assert tld_is_suspicious("a.b.co.za") is True  # listed public suffix
     assert tld_is_suspicious("xyz") is False  # a bare top-level domain is not a host
+
+
+def test_popular_domains_are_never_lookalikes() -> None:
+    """A brand's own short or CDN domains resemble its main one; ranked among the most visited
+    sites, they are no look-alikes. A fresh one-letter twist still is."""
+    from mailsleuth.brands import BrandIndex
+    from mailsleuth.lookalike import find_lookalike
+
+    index = BrandIndex.load()
+    assert {"youtu.be", "yimg.com", "google.ro"} <= domain_set("popular_domains")
+    for domain in ("youtu.be", "yimg.com", "google.ro"):
+        assert find_lookalike(domain, index) is None
+    found = find_lookalike("youtub3.com", index)
+    assert found is not None and found.official == "youtube.com"

@@ -9,7 +9,7 @@ header (MIT, ``LICENSE-sublime-static-files``).  A list is read once per process
 Names are the file stems: ``free_email_providers``, ``japanese_free_email_providers``,
 ``disposable_email_providers``, ``url_shorteners``, ``suspicious_tlds``, ``free_file_hosts``,
 ``free_subdomain_hosts``, ``bulk_mailer_url_root_domains``,
-``self_service_creation_platform_domains``.
+``self_service_creation_platform_domains``, ``popular_domains`` (the Tranco top 10,000).
 """
 
 from __future__ import annotations

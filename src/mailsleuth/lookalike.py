@@ -6,6 +6,11 @@ Written here rather than taken from a library: dnstwist generates permutations f
 (millions for a 60-brand list) and confusable_homoglyphs answers "is this mixed-script",
 not "which brand does this imitate"; comparing each seen domain to each official one with
 a bounded edit distance on a folded skeleton is small and fast.
+
+A domain among the most visited ones (``data/lists/popular_domains.txt``, the Tranco top 10,000)
+is never called a look-alike: ``youtu.be``, ``yimg.com`` or ``mlstatic.com`` resemble a brand's
+domain because they belong to the brand or its peers, and a domain registered to deceive does not
+reach that ranking.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from functools import cache, lru_cache
 
 from .brands import Brand, BrandIndex
 from .domains import public_suffix
+from .lists import domain_set
 
 # Characters that render alike, folded to one representative (Latin look-alikes included).
 _CONFUSABLE = str.maketrans({
@@ -92,7 +98,7 @@ def _officials(index: BrandIndex) -> tuple[_Official, ...]:
 def find_lookalike(registrable: str, index: BrandIndex) -> Lookalike | None:
     """The brand domain that ``registrable`` imitates, or None (also None for any official
     domain of any brand)."""
-    if not registrable or index.by_domain(registrable) is not None:
+    if not registrable or index.by_domain(registrable) is not None or registrable in domain_set("popular_domains"):
         return None
     suffix = public_suffix(registrable)
     label = registrable[: -len(suffix) - 1] if suffix and registrable.endswith("." + suffix) else registrable
