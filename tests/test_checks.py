@@ -353,6 +353,10 @@ CASES = [
          _with_attachment("Please see the attached document.", PDF_WITH_LINK),
          _with_attachment("Please see the attached document.", b"%PDF-1.4\n1 0 obj\n<< /Type /Page >>\nendobj\n"),
          "a PDF without any link"),
+    Case("FAKE_REPLY_SUBJECT", mail(subject="Re: [Payment Decline] your transaction"),
+         mail(subject="Re: Minutes of Tuesday", headers="In-Reply-To: <m0@example.org>"), "a real reply"),
+    Case("SENDER_TENANT_DEFAULT_DOMAIN", mail(from_="#283676624 <ref.283676624@qmhs.onmicrosoft.com>"),
+         mail(from_="Support <support@microsoft.com>"), "a company's own domain"),
 ]
 
 

@@ -166,3 +166,16 @@ def test_extortion_and_storage_wording() -> None:
         assert "fee_or_fine" in find_lures(fold(text)), text
     for text in ("Su almacenamiento en iCloud está lleno", "Your mailbox cloud capacity is at 97%"):
         assert "mailbox" in find_lures(fold(text)), text
+
+
+def test_general_earnings_wording_alone_is_an_offer_not_a_money_lure() -> None:
+    # "Make money", "extra income": how work-at-home and network-marketing ads are worded. Alone
+    # they are offer wording (spam); next to the fraud's vehicle (a crypto platform) they count
+    # toward the easy-money lure.
+    ad = _plain("Make money from your kitchen table", "Earn extra income every month. Make money with our plan.")
+    found = {f.id for f in analyze(ad, enrich=False).findings}
+    assert "SCAM_MONEY_LURE" not in found
+    assert "SPAM_OFFER_WORDING" in found
+    fraud = _plain("Make money while you sleep", "Our bitcoin trading bot gives you extra income every day.")
+    assert "SCAM_MONEY_LURE" in {f.id for f in analyze(fraud, enrich=False).findings}
+    assert "earnings" in find_lures(fold("Wie man Geld verdienen kann, ganhe dinheiro, ganar dinero"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 from mailsleuth.checks.adtricks import disguised_words, dressed, throwaway_reason
-from mailsleuth.checks.evasion import redirect_target
+from mailsleuth.checks.evasion import empty_spacer, pushed_offscreen, redirect_target
 from mailsleuth.domains import registrable_domain
 from mailsleuth.models import Link
 
@@ -52,4 +52,16 @@ def test_hostile_input_stays_fast() -> None:
     disguised_words("l0" * 500_000)
     dressed("_" * 1_000_000)
     throwaway_reason("a." * 100_000 + "@" + "b." * 100_000)
+    empty_spacer("<p style='height: 1201px;' " * 40_000)
+    empty_spacer("<div style=\"height:999px\">" + " " * 1_000_000)
     assert time.perf_counter() - start < 5.0
+
+
+def test_empty_spacer() -> None:
+    ad = '<a href="https://ad.example/x"><img src="a.png"></a><p style="height: 1201px;"></p><p>newsletter</p>'
+    assert empty_spacer(ad) == "empty block, height: 1201px"
+    assert empty_spacer('<td style="height: 900px">&nbsp;<br></td>')
+    assert not empty_spacer('<p style="height: 1201px;">a picture caption</p>')  # it holds text
+    assert not empty_spacer('<div style="height: 300px"></div>')  # a banner's height
+    assert not empty_spacer('<img style="height: 1200px" src="x.png">')  # a tall picture, not a block
+    assert pushed_offscreen(ad) is None

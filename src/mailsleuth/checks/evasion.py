@@ -130,12 +130,40 @@ def pushed_offscreen(html: str) -> str | None:
     return None
 
 
+# An empty paragraph or cell a screen or more tall (``<p style="height: 1201px;"></p>``) between an
+# ad on top and a copied newsletter below: the reader sees the ad, a filter reads the newsletter.
+# Editors space with margins and padding of a few dozen pixels; no reference ham has an empty
+# block of even 400 px (mailsleuth eval).
+_SPACER_HEIGHT_RE = re.compile(r"(?i)(?<![\w-])height\s*:\s*(\d{3,5})\s*px")
+_SPACER_OPEN_RE = re.compile(r"(?i)<(?:p|div|td|span)\b[^<>]*")
+_SPACER_EMPTY_RE = re.compile(r"(?i)[^<>]{0,300}>(?:\s|&nbsp;|<br\s*/?>){0,20}</(?:p|div|td|span)\s*>")
+MIN_SPACER_PX = 800
+_TAG_REACH = 400  # characters back to the opening of the tag that carries the height
+
+
+def empty_spacer(html: str) -> str | None:
+    """The first empty ``p``, ``div``, ``td`` or ``span`` styled ``MIN_SPACER_PX`` pixels tall or
+    more, as its style says; None when there is none."""
+    end = min(len(html), _MAX_HTML)
+    for m in _SPACER_HEIGHT_RE.finditer(html, 0, end):
+        if int(m.group(1)) < MIN_SPACER_PX:
+            continue
+        lt = html.rfind("<", max(0, m.start() - _TAG_REACH), m.start())
+        if lt < 0 or not _SPACER_OPEN_RE.fullmatch(html, lt, m.start()):
+            continue
+        if _SPACER_EMPTY_RE.match(html, m.end(), min(end, m.end() + 600)):
+            return f"empty block, {m.group(0)}"
+    return None
+
+
 @check("CONTENT_PUSHED_OFFSCREEN", "structure")
 def content_pushed_offscreen(ev: Evidence) -> Hit | None:
     """The HTML pushes a block thousands of screens down (``margin-top: 470500px``,
-    ``height: 2000vh``): what the reader sees on top is not what the mail carries below."""
+    ``height: 2000vh``), or puts an empty block a screen tall or more between what the reader
+    sees on top and what follows (``<p style="height: 1201px"></p>``): what the reader sees on
+    top is not what the mail carries below."""
     for html in ev.message.html_parts:
-        found = pushed_offscreen(html)
+        found = pushed_offscreen(html) or empty_spacer(html)
         if found:
             return Hit(evidence=[f"style: {found}"], params={"style": found})
     return None

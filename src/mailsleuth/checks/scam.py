@@ -114,20 +114,26 @@ def scam_money_lure(ev: Evidence) -> Hit | None:
     """Easy money: guaranteed investment or crypto returns, quick earnings, a balance or payout
     waiting to be withdrawn. (The 419 story is ADVANCE_FEE_LURE; plain work-at-home and mortgage
     ads are SPAM_OFFER_WORDING.) A balance written with a plus sign ("+23.774$") counts as a
-    phrase, twice in the subject."""
+    phrase, twice in the subject. Earnings promised in general words (lexicon "earnings": "make
+    money", "extra income") are how money-making ads are worded too, so they add to the count
+    only once a phrase or balance that names the fraud's vehicle is there."""
     hit = _lure_hit(ev, "money", least=1)
     m_subject = _PLUS_BALANCE_RE.search(ev.subject[:300])
     m_body = _PLUS_BALANCE_RE.search(ev.text_folded[:WON_SCAN]) if m_subject is None else None
     extra = 2 if m_subject else (1 if m_body else 0)
     found = lures(ev).get("money", [])
     in_subject = {h.phrase for h in _subject_lures(ev, "money")}
-    count = len(found) + len(in_subject) + extra
+    if not found and not extra:
+        return None
+    general = lures(ev).get("earnings", [])
+    count = len(found) + len(in_subject) + extra + len(general) + len(_subject_lures(ev, "earnings"))
     if count < 2:
         return None
     won = m_subject or m_body
     said = won.group(0).strip() if won is not None else ""
     params = hit.params if hit else {"phrases": said, "phrases_en": said, "count": "1"}
-    return Hit(evidence=[*([f"balance: {said}"] if said else []), *(hit.evidence if hit else [])], params=params,
+    return Hit(evidence=[*([f"balance: {said}"] if said else []), *(hit.evidence if hit else []),
+                         *(f"phrase: {h.phrase}" for h in general[:3])], params=params,
                confidence=min(1.0, 0.25 + 0.25 * count))
 
 
@@ -304,8 +310,24 @@ def write_to_other_address(ev: Evidence) -> Hit | None:
 @check("SPAM_OFFER_WORDING", "content")
 def spam_offer_wording(ev: Evidence) -> Hit | None:
     """The unsolicited offers bulk spam sells: casinos and betting, loans, mortgages and debt,
-    work at home and network marketing, 'buy now' and 'no obligation' pressure."""
-    return _lure_hit(ev, "offer", least=2)
+    work at home and network marketing, 'buy now' and 'no obligation' pressure. Earnings
+    promised in general words (lexicon "earnings": "make money", "extra income") are what such
+    money-making offers say, so they count here as offer phrases."""
+    offers = lures(ev).get("offer", [])
+    general = lures(ev).get("earnings", [])
+    if not offers and not general:
+        return None
+    said = {h.phrase for h in [*_subject_lures(ev, "offer"), *_subject_lures(ev, "earnings")]}
+    found = [*offers, *general]
+    count = len(found) + len(said)
+    if count < 2:
+        return None
+    phrases = [h.phrase for h in found[:5]]
+    langs = sorted({h.lang for h in found})
+    return Hit(evidence=[*(f"phrase: {p}" for p in phrases), f"languages: {', '.join(langs)}"],
+               params={"phrases": "」「".join(phrases[:3]), "phrases_en": '", "'.join(phrases[:3]),
+                       "count": str(len(found))},
+               confidence=min(1.0, 0.25 + 0.25 * count))
 
 
 @check("SPAM_DATING_WORDING", "content")

@@ -252,3 +252,53 @@ def template_unfilled(ev: Evidence) -> Hit | None:
     if not found:
         return None
     return Hit(evidence=[f"field: {f}" for f in found], params={"fields": ", ".join(found)})
+
+
+# --- a reply to nothing -----------------------------------------------------------------------
+
+# "Re:" and its translations; a forward ("Fwd:") is left out, since a forward starts a new thread.
+_REPLY_PREFIX_RE = re.compile(r"(?i)^\s*(?:re|res|aw|sv|vs|antw|odp|rif|r)\s*(?:\[\d{1,3}\])?\s*:")
+
+
+_LIST_HEADERS = ("List-Id", "List-Unsubscribe", "List-Post", "Mailing-List", "X-Mailing-List", "X-BeenThere")
+
+
+def _list_mail(ev: Evidence) -> bool:
+    return ev.list_info is not None or any(ev.message.get(h) for h in _LIST_HEADERS)
+
+
+@check("FAKE_REPLY_SUBJECT", "content")
+def fake_reply_subject(ev: Evidence) -> Hit | None:
+    """The subject says "Re:" but the mail answers nothing: no In-Reply-To, no References. Mail
+    programs set both when one answers; a mass mailer writes "Re:" so the mail looks like part
+    of a talk the reader already had (``Re: [Payment Decline] ...``, ``Re:Bitcoin details``).
+    Delivery reports and mail that quotes its own forward are left alone."""
+    if _bounce(ev) or ev.inline_forward is not None or _list_mail(ev):
+        return None  # a list (or its archive) may drop the threading headers of a real reply
+    subject = ev.subject_raw[:300]
+    if not _REPLY_PREFIX_RE.match(subject):
+        return None
+    if ev.message.get("In-Reply-To") or ev.message.get("References") or ev.message.get("Thread-Index"):
+        return None
+    return Hit(evidence=[f"subject: {' '.join(subject.split())[:120]}", "no In-Reply-To or References header"],
+               params={"subject": " ".join(subject.split())[:80]})
+
+
+# --- a trial tenant's address -----------------------------------------------------------------
+
+_TENANT_SUFFIXES = (".onmicrosoft.com",)
+
+
+@check("SENDER_TENANT_DEFAULT_DOMAIN", "sender")
+def sender_tenant_default_domain(ev: Evidence) -> Hit | None:
+    """The sender writes from the default domain a cloud mail service gives every new tenant
+    (``x.onmicrosoft.com``): a company mails the world from its own domain; a tenant opened the
+    same day for one run of mail never gets one. Weak alone - small tenants forget to add theirs."""
+    sender = ev.from_addr
+    if sender is None or _bounce(ev):
+        return None
+    domain = sender.address[:400].rpartition("@")[2].lower().rstrip(".")
+    suffix = next((s for s in _TENANT_SUFFIXES if domain.endswith(s)), "")
+    if not suffix:
+        return None
+    return Hit(evidence=[f"sender: {sender.address[:120]}"], params={"domain": domain[:80], "service": suffix[1:]})
