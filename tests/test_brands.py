@@ -540,3 +540,24 @@ def test_names_cut_by_punctuation() -> None:
     # words of a name joined by a dot, or a hyphenated word, are no disguise
     assert not any(h.confusable for h in index.find("Celsius.Network", allow_weak=True))
     assert index.find("e-mail from a friend", allow_weak=True) == []
+
+
+def test_unnamed_list_server_is_no_forged_brand_sender() -> None:
+    """An employee of a brand posting to a mailing list: the hop the reader's server saw is the
+    list's own server (it greets with the list's domain), not one the brand chose - no forgery."""
+    import mailsleuth
+
+    def posted(received: str, lists: bool) -> set[str]:
+        head = (f"Received: {received}\nFrom: Chris <chris@adobe.com>\nTo: fork@xent.example\n"
+                "Subject: NASA mindreading\nMessage-ID: <1@adobe.com>\n")
+        if lists:
+            head += ("Sender: fork-admin@xent.example\nList-Id: Friends <fork.xent.example>\n"
+                     "List-Unsubscribe: <http://xent.example/mailman/listinfo/fork>\n")
+        data = (head + "Content-Type: text/plain\n\nInteresting read.\n").encode()
+        return {f.id for f in mailsleuth.analyze(data).findings}
+
+    relay = "from xent.example ([64.161.22.236]) by mx.example.net (8.11.6) with ESMTP id g6P; Thu, 25 Jul 2002"
+    assert "BRAND_SENDER_UNNAMED_ORIGIN" not in posted(relay, lists=True)
+    assert "BRAND_SENDER_UNNAMED_ORIGIN" in posted(relay, lists=False)
+    forged = "from adobe.com ([64.161.22.236]) by mx.example.net (8.11.6) with ESMTP id g6P; Thu, 25 Jul 2002"
+    assert "BRAND_SENDER_UNNAMED_ORIGIN" in posted(forged, lists=True)  # greets as someone else than the list

@@ -255,6 +255,8 @@ def brand_sender_unnamed_origin(ev: Evidence) -> Hit | None:
     brand = ev.brand_index.by_domain(sender.registrable_domain)
     if brand is None or sender.registrable_domain in brand.user_mail_domains:
         return None  # carrier domains (docomo.ne.jp) are their subscribers' addresses too
+    if ev.list_info is not None and hop.helo and registrable_domain(hop.helo) in ev.list_info.domains:
+        return None  # the unnamed server greets as the mailing list's own: it relayed a member's post
     return Hit(evidence=[f"from: {sender.address}", f"origin: {hop.ip} (no reverse DNS)", f"helo: {hop.helo or '-'}"],
                params={"brand": brand.name, "domain": sender.registrable_domain, "ip": hop.ip})
 
