@@ -245,6 +245,11 @@ CASES = [
                                     "If you did not authorize this, call us at +1 818 555 0142.\n"),
          mail(body="Thanks for the order! Call us at +1 818 555 0142 with any question.\n"),
          "a telephone number in a shop's thanks, no cancel-or-dispute story"),
+    Case("SCAM_OPENER_FROM_FREEMAIL", mail(from_="Carla Ruiz <carla.ruiz77@gmail.com>", subject="Good day",
+                                           headers="Reply-To: carla.private5@gmail.com\n",
+                                           body="I want to talk to you. How are you today?\n"),
+         mail(from_="Carla Ruiz <carla.ruiz77@gmail.com>", subject="Re: Good day",
+              body="I want to talk to you about the party.\n"), "a reply between people who know each other"),
     Case("WRITE_TO_OTHER_ADDRESS", mail(from_="Anna <anna@example.org>",
                                         body="I am lonely. Reply me at anna.private1990@gmail.com for my photos.\n"),
          mail(from_="Anna <anna@example.org>", body="The slides are at anna@example.org; email me there.\n"),
@@ -357,6 +362,15 @@ CASES = [
          mail(subject="Re: Minutes of Tuesday", headers="In-Reply-To: <m0@example.org>"), "a real reply"),
     Case("SENDER_TENANT_DEFAULT_DOMAIN", mail(from_="#283676624 <ref.283676624@qmhs.onmicrosoft.com>"),
          mail(from_="Support <support@microsoft.com>"), "a company's own domain"),
+    Case("GREETING_HOLDS_LINK",
+         mail(from_="Shop Team <news@shop.example>",
+              body="Hi \u2705 +$1,733 \u27a1\ufe0f https://forms.example.net/cloud/abc\nThank you for subscribing.\n"),
+         mail(body="Hi Ken, the slides are at https://wiki.example.org/slides\n"), "a greeting that names a person"),
+    Case("ARROW_TO_FOREIGN_LINK",
+         mail(from_="Chat <noreply@chat.example>", body="FREE BTC DONATE >> https://forms.example.net/cloud/abc\n"),
+         mail(from_="News <news@paper.example>",
+              body="> Read more:\n>> https://other.example.net/x\nToday's paper >> https://www.paper.example/today\n"),
+         "a quote marker, and an arrow at the sender's own site"),
 ]
 
 

@@ -114,3 +114,21 @@ def test_links_from_html_forms_images_and_text() -> None:
 def test_message_id_domain() -> None:
     out = mailsleuth.analyze((Path(__file__).parents[1] / "examples" / "ekinet-account-deleted.eml").read_bytes())
     assert out.message_id_domain == "faxohbr.cn"
+
+
+def test_blank_plain_part_gives_way_to_the_html_body() -> None:
+    """Some bulk mailers send a text/plain part of one space beside the real HTML body: the text the
+    checks read is then the HTML's, not nothing."""
+    from mailsleuth.brands import BrandIndex
+    from mailsleuth.evidence import gather
+    from mailsleuth.mime import parse_message
+
+    data = (b"From: a@example.org\nSubject: hi\nMIME-Version: 1.0\n"
+            b'Content-Type: multipart/alternative; boundary="b"\n\n'
+            b"--b\nContent-Type: text/plain\n\n \n"
+            b"--b\nContent-Type: text/html\n\n<p>Write to my private e-mail</p>\n--b--\n")
+    ev = gather(parse_message(data), brand_index=BrandIndex.load(), countries=None)
+    assert "Write to my private e-mail" in ev.text
+    said = data.replace(b"\n \n--b", b"\nHello there\n--b")
+    ev = gather(parse_message(said), brand_index=BrandIndex.load(), countries=None)
+    assert ev.text.strip() == "Hello there"

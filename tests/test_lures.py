@@ -179,3 +179,43 @@ def test_general_earnings_wording_alone_is_an_offer_not_a_money_lure() -> None:
     fraud = _plain("Make money while you sleep", "Our bitcoin trading bot gives you extra income every day.")
     assert "SCAM_MONEY_LURE" in {f.id for f in analyze(fraud, enrich=False).findings}
     assert "earnings" in find_lures(fold("Wie man Geld verdienen kann, ganhe dinheiro, ganar dinero"))
+
+
+def _html_with_blank_plain(sender: str, reply_to: str, subject: str, html: str) -> bytes:
+    return (f"From: {sender}\nReply-To: {reply_to}\nTo: ken@example.net\nSubject: {subject}\n"
+            "Message-ID: <l2@example.com>\nDate: Tue, 22 Mar 2022 18:02:00 +0900\nMIME-Version: 1.0\n"
+            'Content-Type: multipart/alternative; boundary="b"\n\n--b\nContent-Type: text/plain; charset=utf-8\n\n \n'
+            f"--b\nContent-Type: text/html; charset=utf-8\n\n{html}\n--b--\n").encode()
+
+
+def test_write_to_private_address_in_html_behind_blank_plain_part() -> None:
+    # The plain part is blank, the ask sits in the HTML; the private address is also the Reply-To,
+    # on another free-mail provider than the sender's, so it is not the sender's own.
+    html = ("<p>Desculpe invadir sua privacidade, obtive seu contato por meio de uma pesquisa. Por favor, "
+            "escreva para meu e-mail particular: <b>ana.private@mail.com</b></p>")
+    report = analyze(_html_with_blank_plain("Ana <ana1984x@gmail.com>", "ana.private@mail.com", "Olá", html),
+                     enrich=False)
+    ids = {f.id for f in report.findings}
+    assert {"WRITE_TO_OTHER_ADDRESS", "ADVANCE_FEE_LURE"} <= ids
+
+
+def test_other_address_at_the_same_free_mail_provider_counts() -> None:
+    body = "I am lonely. Reply me at anna.private1990@gmail.com for my photos."
+    report = analyze(_plain("Hello", body, sender="Anna <anna.x77@gmail.com>"), enrich=False)
+    assert "WRITE_TO_OTHER_ADDRESS" in {f.id for f in report.findings}
+
+
+def test_fake_celebrity_news_counts_as_easy_money_bait() -> None:
+    body = "He had no idea that the camera was still capturing everything. A scandalous interview. Read more"
+    report = analyze(_plain("This TV interview jeopardizes his career", body), enrich=False)
+    assert "SCAM_MONEY_LURE" in {f.id for f in report.findings}
+
+
+def test_scam_opener_needs_free_mail_and_no_link() -> None:
+    opener = "I want to talk to you. How are you today?"
+    free = analyze(_plain("Hello", opener, sender="Carla <carla77x@gmail.com>"), enrich=False)
+    assert "SCAM_OPENER_FROM_FREEMAIL" in {f.id for f in free.findings}
+    work = analyze(_plain("Hello", opener, sender="Carla <carla@example.org>"), enrich=False)
+    linked = analyze(_plain("Hello", opener + " https://example.com/x", sender="Carla <carla77x@gmail.com>"),
+                     enrich=False)
+    assert "SCAM_OPENER_FROM_FREEMAIL" not in {f.id for f in [*work.findings, *linked.findings]}

@@ -65,3 +65,19 @@ def test_empty_spacer() -> None:
     assert not empty_spacer('<div style="height: 300px"></div>')  # a banner's height
     assert not empty_spacer('<img style="height: 1200px" src="x.png">')  # a tall picture, not a block
     assert pushed_offscreen(ad) is None
+
+
+def test_form_field_patterns() -> None:
+    from mailsleuth.checks.formabuse import _ARROW_LINK_RE, _GREETING_LINK_RE
+
+    assert _GREETING_LINK_RE.search("Hi \u2705 +$1,733 \u27a1\ufe0f https://forms.example.net/x")
+    assert _GREETING_LINK_RE.search("Hola \u67d0\u67d0\uff0c\u7f51\u7ad9\uff1ashort.cc/xYz,")
+    assert not _GREETING_LINK_RE.search("Hi Ken, the slides: https://wiki.example.org/slides")
+    assert _ARROW_LINK_RE.search("FREE BTC >> https://forms.example.net/x")
+    assert not _ARROW_LINK_RE.search(">> https://quoted.example.net/x")
+    assert not _ARROW_LINK_RE.search("global warming.\u00bb    http://www.example.com")
+    start = time.perf_counter()
+    for text in ("hi " + "1" * 1_000_000, ("hi " + "$" * 150 + "\n") * 5000, "a >>" * 250_000):
+        _GREETING_LINK_RE.search(text[:20_000])
+        list(_ARROW_LINK_RE.finditer(text[:20_000]))
+    assert time.perf_counter() - start < 2.0

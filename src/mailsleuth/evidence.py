@@ -259,7 +259,9 @@ def gather(msg: ParsedMessage, *, brand_index: BrandIndex, countries: CountryLoo
 
     html = [parse_html(h) for h in msg.html_parts]
     plain = msg.text_parts
-    text = "\n".join(unescape_plain(p) for p in plain) if plain else "\n".join(h.text for h in html)
+    # A blank plain part beside the real HTML body (some bulk mailers send " ") says nothing: read the HTML.
+    said = any(p.strip() for p in plain)
+    text = "\n".join(unescape_plain(p) for p in plain) if said else "\n".join(h.text for h in html)
     links: list[Link] = []
     for part in plain:
         links.extend(links_in_text(part))

@@ -53,6 +53,7 @@ def all_checks() -> dict[str, Check]:
         content,
         enrichment,
         evasion,
+        formabuse,
         forwarded,
         links,
         model,

@@ -272,11 +272,24 @@ CONTACT_SCAN = 20_000
 
 
 def _other_domain(address: str, ev: Evidence) -> bool:
-    """Whether ``address`` belongs to no one the mail came from (the sender, its Reply-To, the
-    forwarder)."""
+    """Whether ``address`` belongs to no one the mail came from (the sender, the forwarder, a
+    Reply-To on the sender's own domain). At a free-mail provider only the very address counts
+    as the sender's: ``anna@gmail.com`` asking to write to ``anna.private@gmail.com`` asks to
+    move. A Reply-To at another free-mail address is the same move made in the headers, so it
+    does not make the address the sender's."""
     domain = registrable_domain(address.rsplit("@", 1)[1])
-    known = [a for a in (ev.from_addr, ev.header_from, ev.forwarded_by, *ev.reply_to) if a is not None]
-    return all(a.address.lower() != address and a.registrable_domain != domain for a in known)
+    senders = [a for a in (ev.from_addr, ev.header_from, ev.forwarded_by) if a is not None]
+    own = {a.registrable_domain for a in senders}
+    known = [*senders, *(a for a in ev.reply_to if a.registrable_domain in own)]
+    free = in_list("free_email_providers", domain)
+    return all(a.address.lower() != address and (free or a.registrable_domain != domain) for a in known)
+
+
+def _real_list(ev: Evidence) -> bool:
+    """List mail that names where the list lives (a posting address or a list domain), not only a
+    List-Id token that a bulk-mailing tool stamps on whatever it sends."""
+    info = ev.list_info
+    return info is not None and bool(info.post_address or info.domains)
 
 
 @check("WRITE_TO_OTHER_ADDRESS", "content")
@@ -286,7 +299,7 @@ def write_to_other_address(ev: Evidence) -> Hit | None:
     off the address it was sent from, out of reach of the platform that would stop it. Only
     addresses at free-mail providers count: people give a second work address, and lists name
     their own; delivery reports and list mail are left alone."""
-    if ev.is_delivery_report or ev.list_info is not None:
+    if ev.is_delivery_report or _real_list(ev):
         return None
     text = ev.text[:CONTACT_SCAN].lower()
     for m in itertools.islice(_AT_RE.finditer(text), MAX_ADDRESSES):
@@ -305,6 +318,43 @@ def write_to_other_address(ev: Evidence) -> Hit | None:
         said = ask.group(0).strip()
         return Hit(evidence=[f"asks: {said}", f"address: {address}"], params={"address": address, "ask": said})
     return None
+
+
+OPENER_MAX_TEXT = 600  # characters: a first-contact opener is a few lines
+
+
+@check("SCAM_OPENER_FROM_FREEMAIL", "content")
+def scam_opener_from_freemail(ev: Evidence) -> Hit | None:
+    """A few lines from a free-mail account with no link, in the words of the first contact of
+    romance and advance-fee fraud ("I want to talk to you", "how are you today", "praise the
+    Lord"): the stranger only waits for a reply, and the story and the money come later. Replies
+    and list mail are left alone (people write short notes to people they know). Confidence 1.0
+    with two phrases (a phrase in the subject counts twice) or when the recipients are hidden or
+    replies are sent to another address; 0.6 otherwise."""
+    sender = ev.from_addr
+    if sender is None or ev.list_info is not None or ev.is_delivery_report or ev.inline_forward is not None:
+        return None
+    if not in_list("free_email_providers", sender.domain) or REPLY_RE.match(ev.subject[:300]):
+        return None
+    if ev.message.get("In-Reply-To") or ev.message.get("References"):
+        return None
+    text = ev.text
+    if len(text.strip()) > OPENER_MAX_TEXT or any(link.source != "img" for link in ev.links[:MAX_LINKS]):
+        return None
+    found = lures(ev).get("opener", [])
+    if not found:
+        return None
+    in_subject = {h.phrase for h in _subject_lures(ev, "opener")}
+    to = " ".join(ev.message.get_all("To"))[:2000].lower()
+    hidden = not to.strip() or "undisclosed" in to or sender.address.lower() in to
+    elsewhere = any(a.address.lower() != sender.address.lower() for a in ev.reply_to)
+    strong = len(found) + len(in_subject) >= 2 or hidden or elsewhere
+    phrases = [h.phrase for h in found[:3]]
+    return Hit(evidence=[*(f"phrase: {p}" for p in phrases), f"from: {sender.address}",
+                         f"text: {len(text.strip())} characters", *(["recipients hidden"] if hidden else []),
+                         *(["replies go elsewhere"] if elsewhere else [])],
+               params={"phrases": "」「".join(phrases), "phrases_en": '", "'.join(phrases), "address": sender.address},
+               confidence=1.0 if strong else 0.6)
 
 
 @check("SPAM_OFFER_WORDING", "content")
