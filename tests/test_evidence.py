@@ -132,3 +132,24 @@ def test_blank_plain_part_gives_way_to_the_html_body() -> None:
     said = data.replace(b"\n \n--b", b"\nHello there\n--b")
     ev = gather(parse_message(said), brand_index=BrandIndex.load(), countries=None)
     assert ev.text.strip() == "Hello there"
+
+
+def test_list_id_alone_does_not_hide_the_mails_own_links() -> None:
+    """A List-Id and List-Unsubscribe cost a phisher nothing: on his own domain they must not turn
+    the lure's links into 'the list's links' that the link checks skip. A list that relays posts
+    (List-Post) keeps apart only the links on the very hosts its headers name (its footer)."""
+    base = ("From: Amazon <info@amazon-secure.example>\nSubject: Your account\n"
+            "List-Id: <news.revapec.cn>\nList-Unsubscribe: <https://www.revapec.cn/u>\n{extra}"
+            "Content-Type: text/plain\n\nSign in: https://www.amazon-login.revapec.cn/signin\n")
+    newsletter = mailsleuth.analyze(base.format(extra="").encode())
+    assert "LINK_BRAND_IN_FOREIGN_DOMAIN" in {f.id for f in newsletter.findings}
+    relayed = mailsleuth.analyze(base.format(extra="List-Post: <mailto:news@revapec.cn>\n").encode())
+    assert "LINK_BRAND_IN_FOREIGN_DOMAIN" in {f.id for f in relayed.findings}  # another host of that domain
+    footer = base.format(extra="List-Post: <mailto:news@revapec.cn>\n").replace(
+        "Sign in: https://www.amazon-login.revapec.cn/signin", "Unsubscribe: https://www.revapec.cn/u")
+    from mailsleuth.brands import BrandIndex
+    from mailsleuth.evidence import gather
+    from mailsleuth.mime import parse_message
+
+    ev = gather(parse_message(footer.encode()), brand_index=BrandIndex.load(), countries=None)
+    assert [link.host for link in ev.list_links] == ["www.revapec.cn"] and not ev.links

@@ -271,9 +271,12 @@ def gather(msg: ParsedMessage, *, brand_index: BrandIndex, countries: CountryLoo
     links.extend(attachment_links(msg))
     links = dedupe(links)
     list_links: list[Link] = []
-    if info and info.domains:
-        list_links = [link for link in links if link.registrable_domain in info.domains]
-        links = [link for link in links if link.registrable_domain not in info.domains]
+    if info and info.hosts and info.relays:
+        # The list's own footer links are on the hosts its headers name. Headers cost a sender nothing, so
+        # only those exact hosts are set apart, and only for a list that relays posts: a newsletter's links,
+        # and a lure's on another host of the same domain, stay the mail's own.
+        list_links = [link for link in links if link.host in info.hosts]
+        links = [link for link in links if link.host not in info.hosts]
     message_id = (msg.get("Message-ID") or "").strip()
     fwd = find_inline_forward(text, subject_raw) if _depth < MAX_FORWARD_DEPTH else None
     if fwd is not None:

@@ -21,6 +21,10 @@ class ListInfo:
     post_address: str  # "osst-users@lists.sourceforge.net" or ""
     domains: frozenset[str]  # registrable domains the list runs on
     tag_names: tuple[str, ...]  # lower-case names a subject tag may carry ("osst-users")
+    # a list that relays its members' posts (List-Post, X-BeenThere, Mailman): its own footer links are
+    # not the post's. A List-Id alone is what every newsletter tool stamps on its own mail.
+    relays: bool = True
+    hosts: frozenset[str] = frozenset()  # host names the list headers name (its archive, web pages, post domain)
 
 
 def detect_list(header: Callable[[str], str | None]) -> ListInfo | None:
@@ -43,11 +47,13 @@ def detect_list(header: Callable[[str], str | None]) -> ListInfo | None:
         hosts.extend(_URL_HOST_RE.findall(value))
         hosts.extend(a.rsplit("@", 1)[-1] for a in _MAILTO_RE.findall(value))
     domains = frozenset(d for d in (registrable_domain(h) for h in hosts) if d)
+    named = frozenset(h.lower().rstrip(".") for h in hosts if h)
     tags = {list_id.split(".", 1)[0]} if list_id else set()
     if "@" in post_address:
         tags.add(post_address.split("@", 1)[0])
+    relays = bool(post or been_there or header("X-Mailman-Version"))
     return ListInfo(list_id=list_id, post_address=post_address, domains=domains,
-                    tag_names=tuple(sorted(t for t in tags if t)))
+                    tag_names=tuple(sorted(t for t in tags if t)), relays=relays, hosts=named)
 
 
 def strip_list_tag(subject: str, info: ListInfo) -> tuple[str, str]:
