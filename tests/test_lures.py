@@ -219,3 +219,38 @@ def test_scam_opener_needs_free_mail_and_no_link() -> None:
     linked = analyze(_plain("Hello", opener + " https://example.com/x", sender="Carla <carla77x@gmail.com>"),
                      enrich=False)
     assert "SCAM_OPENER_FROM_FREEMAIL" not in {f.id for f in [*work.findings, *linked.findings]}
+
+
+def test_ad_wording_of_several_languages_reaches_the_ad_lexicons() -> None:
+    # How diet, pill, dating, energy and casino ads are worded beyond English: the general wording of
+    # such ads (not one campaign's sentences) lands in the ad lexicons, never in a fraud lexicon.
+    cases = {
+        "health": ["Gummis zur Gewichtsreduktion", "die auf natürliche Weise Fett verbrennen",
+                   "goedkoper dan de blauwe pil", "een beter seksleven", "queimar gordura", "quemar grasa"],
+        "dating": ["Ben je nog opzoek naar een date?", "liefde van je leven", "esposa ucraniana",
+                   "hot girls", "single Frauen"],
+        "offer": ["Zonnepanelen goedkoper dan ooit", "Verlaag uw energierekening", "50% bonus at every deposit",
+                  "Stromrechnung senken", "paineis solares"],
+        "ad": ["Naar de aanbieding", "Wacht niet langer", "solange der Vorrat reicht", "just today"],
+    }
+    for lexicon, texts in cases.items():
+        for text in texts:
+            found = find_lures(fold(text))
+            assert lexicon in found, (lexicon, text)
+            assert not {"prize", "money", "advance_fee", "fee_or_fine"} & set(found), text
+
+
+def test_dating_or_health_ad_is_spam_and_a_talk_about_diets_is_not() -> None:
+    # The product's wording next to the words that sell it is an ad (spam); a mail that only talks
+    # about losing weight sells nothing.
+    ad = _plain("Droomvrouw gezocht?", "Russische dames wachten op jou! Vind de liefde van je leven. "
+                "Mis de kans niet, meld je direct aan en ontmoet vandaag nog je droomvrouw. Klik hier.",
+                sender="Russische Schoonheid <info@example.com>")
+    report = analyze(ad, enrich=False)
+    found = {f.id for f in report.findings}
+    assert {"SPAM_DATING_WORDING", "DATING_OR_HEALTH_AD"} <= found
+    assert report.verdict != "phishing"
+    talk = _plain("Re: diet thread", "My doctor says I should lose weight; the keto diet helped my brother "
+                  "with his blood sugar. Anyone tried it?", sender="Ken <ken@example.org>")
+    found = {f.id for f in analyze(talk, enrich=False).findings}
+    assert "DATING_OR_HEALTH_AD" not in found
