@@ -45,6 +45,17 @@ def _scan(ev: Evidence) -> tuple[dict[str, list[LureHit]], dict[str, list[LureHi
     return found, in_subject
 
 
+def _phrases_hit(found: list[LureHit], count: int) -> Hit:
+    """The hit of a lexicon check: the phrases found (at most five shown), their languages, and a
+    confidence that grows with ``count`` (phrases, those in the subject counted twice)."""
+    phrases = [h.phrase for h in found[:5]]
+    langs = sorted({h.lang for h in found})
+    return Hit(evidence=[*(f"phrase: {p}" for p in phrases), f"languages: {', '.join(langs)}"],
+               params={"phrases": "」「".join(phrases[:3]), "phrases_en": '", "'.join(phrases[:3]),
+                       "count": str(len(found))},
+               confidence=min(1.0, 0.25 + 0.25 * count))
+
+
 def _lure_hit(ev: Evidence, name: str, *, least: int = 1) -> Hit | None:
     """A hit when at least ``least`` distinct phrases of lexicon ``name`` occur; a phrase in the
     subject counts twice (the subject is what the mail is about). Confidence 0.5 for one
@@ -56,12 +67,7 @@ def _lure_hit(ev: Evidence, name: str, *, least: int = 1) -> Hit | None:
     count = len(found) + len(in_subject)
     if count < least:
         return None
-    phrases = [h.phrase for h in found[:5]]
-    langs = sorted({h.lang for h in found})
-    return Hit(evidence=[*(f"phrase: {p}" for p in phrases), f"languages: {', '.join(langs)}"],
-               params={"phrases": "」「".join(phrases[:3]), "phrases_en": '", "'.join(phrases[:3]),
-                       "count": str(len(found))},
-               confidence=min(1.0, 0.25 + 0.25 * count))
+    return _phrases_hit(found, count)
 
 
 # "Sie haben ein/e iPhone gewonnen", "Your email address has won you", "Vous avez gagné un ...":
@@ -372,12 +378,7 @@ def spam_offer_wording(ev: Evidence) -> Hit | None:
     count = len(found) + len(said)
     if count < 2:
         return None
-    phrases = [h.phrase for h in found[:5]]
-    langs = sorted({h.lang for h in found})
-    return Hit(evidence=[*(f"phrase: {p}" for p in phrases), f"languages: {', '.join(langs)}"],
-               params={"phrases": "」「".join(phrases[:3]), "phrases_en": '", "'.join(phrases[:3]),
-                       "count": str(len(found))},
-               confidence=min(1.0, 0.25 + 0.25 * count))
+    return _phrases_hit(found, count)
 
 
 @check("SPAM_DATING_WORDING", "content")
