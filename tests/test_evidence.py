@@ -153,3 +153,19 @@ def test_list_id_alone_does_not_hide_the_mails_own_links() -> None:
 
     ev = gather(parse_message(footer.encode()), brand_index=BrandIndex.load(), countries=None)
     assert [link.host for link in ev.list_links] == ["www.revapec.cn"] and not ev.links
+
+
+def test_a_bare_list_id_does_not_move_the_origin() -> None:
+    """A sender that stamps List-Id / List-Unsubscribe on its own domain must not make its own
+    server 'inside' and push the origin down to a Received line it wrote itself."""
+    forged = ("from mail.amazon.com (mail.amazon.com [52.95.48.1]) by relay.evil.example "
+              "with ESMTP id x; Tue, 22 Mar 2022 18:00:00 +0900")
+    top = ("from relay.evil.example (relay.evil.example [45.67.89.10]) by mx.example.net (Postfix) "
+           "with ESMTP id y; Tue, 22 Mar 2022 18:02:11 +0900")
+    head = (f"Received: {top}\nReceived: {forged}\nFrom: Amazon <no-reply@amazon.com>\nSubject: Account\n"
+            "List-Id: <news.evil.example>\nList-Unsubscribe: <https://relay.evil.example/u>\n{extra}"
+            "Content-Type: text/plain\n\nhello\n")
+    newsletter = mailsleuth.analyze(head.format(extra="").encode())
+    assert newsletter.origin is not None and newsletter.origin.ip == "45.67.89.10"
+    relayed = mailsleuth.analyze(head.format(extra="List-Post: <mailto:news@evil.example>\n").encode())
+    assert relayed.origin is not None and relayed.origin.ip == "52.95.48.1"  # a real list's relays are inside

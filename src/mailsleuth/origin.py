@@ -6,7 +6,9 @@ mail the list's relays); everything below it was written by the sender and may b
 A hop is inside when its client IP is private or loopback, when its client's reverse DNS
 is in a domain already known to be inside, or, for list mail, when it sits at or above the
 hop that delivered the mail into the list. The HELO name is never trusted for this: it is
-what the client claims.
+what the client claims. Only a list that relays posts (List-Post, X-BeenThere, Mailman)
+counts: a bare List-Id is a newsletter's stamp that any sender can write, and taking its
+domain for "inside" would let a sender push the origin down to a Received line it forged.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ def find_origin(hops: list[Hop], info: ListInfo | None = None) -> int | None:
         top = _by_domain(hops[0])
         if top:
             inside.add(top)
-    if info is not None:
+    if info is not None and info.relays:  # a bare List-Id is a newsletter's stamp: anyone can write one
         inside |= info.domains
         entry = _list_entry_index(hops, info)
         for hop in hops[: entry + 1]:
