@@ -142,3 +142,15 @@ def test_popular_domains_are_never_lookalikes() -> None:
         assert find_lookalike(domain, index) is None
     found = find_lookalike("youtub3.com", index)
     assert found is not None and found.official == "youtube.com"
+
+
+def test_five_letter_brand_labels_take_no_typos() -> None:
+    """One letter away from a five-letter label is too often another company (Tesco for TEPCO);
+    six letters and more still catch the typo squat."""
+    from mailsleuth.brands import BrandIndex
+    from mailsleuth.lookalike import find_lookalike
+
+    index = BrandIndex.load()
+    assert find_lookalike("tesco.net", index) is None
+    found = find_lookalike("amazom.co.jp", index)
+    assert found is not None and found.kind == "typo"

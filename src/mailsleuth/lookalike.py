@@ -31,6 +31,9 @@ _CONFUSABLE = str.maketrans({
     "κ": "k", "τ": "t", "ѕ": "s", "ԛ": "q", "ᴠ": "v", "ɑ": "a",
 })
 _MULTI = (("rn", "m"), ("vv", "w"), ("cl", "d"), ("ii", "u"))
+# One typo away from a label of five letters is too often another real name (tesco for tepco, chose
+# for chase): typos count from six letters; homoglyphs and moved separators count from four.
+TYPO_MIN = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +114,6 @@ def find_lookalike(registrable: str, index: BrandIndex) -> Lookalike | None:
             continue
         if sk == off.skeleton and label != off.label:
             return Lookalike(off.brand, off.domain, "homoglyph")
-        if len(off.label) >= 5 and label != off.label and _distance_at_most_one(sk, off.skeleton):
+        if len(off.label) >= TYPO_MIN and label != off.label and _distance_at_most_one(sk, off.skeleton):
             return Lookalike(off.brand, off.domain, "typo")
     return None
