@@ -561,3 +561,15 @@ def test_unnamed_list_server_is_no_forged_brand_sender() -> None:
     assert "BRAND_SENDER_UNNAMED_ORIGIN" in posted(relay, lists=False)
     forged = "from adobe.com ([64.161.22.236]) by mx.example.net (8.11.6) with ESMTP id g6P; Thu, 25 Jul 2002"
     assert "BRAND_SENDER_UNNAMED_ORIGIN" in posted(forged, lists=True)  # greets as someone else than the list
+
+
+@pytest.mark.parametrize("text", ["contavivo", "Fatura Vivo", "Meu Vivo", "Vivo"])
+def test_vivo_names(idx: BrandIndex, text: str) -> None:
+    """The Brazilian carrier: its compound names are strong; bare "Vivo" (also "alive" in Portuguese,
+    Spanish and Italian) is weak."""
+    assert _ids(idx.find(text, allow_weak=True))[:1] == ["vivo"]
+
+
+@pytest.mark.parametrize("text", ["Estou vivo e bem", "Vivo en Madrid", "Vivo X100 review"])
+def test_vivo_word_is_no_brand_in_body_text(idx: BrandIndex, text: str) -> None:
+    assert "vivo" not in _ids(idx.find(text))

@@ -371,6 +371,20 @@ CASES = [
          mail(from_="News <news@paper.example>",
               body="> Read more:\n>> https://other.example.net/x\nToday's paper >> https://www.paper.example/today\n"),
          "a quote marker, and an arrow at the sender's own site"),
+    Case("ATTACHMENT_OPEN_LURE",
+         _with_attachment("Your invoice is ready. Please read attached for more information.", b"%PDF-1.4\n"),
+         mail(body="Your invoice is ready. Please read attached for more information.\n"),
+         "no document is attached"),
+    Case("ATTACHMENT_NAME_DISGUISED",
+         _with_attachment("Hello.", b"%PDF-1.4\n").replace(b'filename="invoice.pdf"',
+                                                           b"filename*=utf-8''review%CD%8F%CD%8F.pdf"),
+         _with_attachment("Hello.", b"%PDF-1.4\n"), "a plain file name"),
+    Case("MAILTO_TO_FREEMAIL",
+         mail(from_="Account team <no-reply@example.com>",
+              body="Unusual sign-in activity. Report The User <mailto:acct.helpdesk77@gmail.com?subject=Report>\n"),
+         mail(from_="Aiko Tanaka <aiko.tanaka@gmail.com>",
+              body="Write to me at <mailto:aiko.tanaka@gmail.com> or at <mailto:office@example.org>.\n"),
+         "the sender's own free-mail address and a work address"),
 ]
 
 

@@ -254,3 +254,41 @@ def test_dating_or_health_ad_is_spam_and_a_talk_about_diets_is_not() -> None:
                   "with his blood sugar. Anyone tried it?", sender="Ken <ken@example.org>")
     found = {f.id for f in analyze(talk, enrich=False).findings}
     assert "DATING_OR_HEALTH_AD" not in found
+
+
+def test_attachment_open_and_legal_notice_wording() -> None:
+    cases = {
+        "attachment_open": ["Please Read attached for more information (PDF)", "abrir o documento anexado",
+                            "Please open PDF attachment for more details", "Öffnen Sie den Anhang",
+                            "ouvrez la pièce jointe", "abra el archivo adjunto", "open de bijlage",
+                            "添付ファイルを開いてご確認ください"],
+        "fee_or_fine": ["Seu nome foi citado no processo abaixo", "Processo 1200 em seu nome",
+                        "[Payment Decline] Notifications about your transaction", "A lawsuit has been filed"],
+    }
+    for lexicon, texts in cases.items():
+        for text in texts:
+            assert lexicon in find_lures(fold(text)), (lexicon, text)
+    # an everyday "see attached" is no ask to open a payload
+    assert "attachment_open" not in find_lures(fold("The minutes are attached, see you Tuesday."))
+
+
+def test_attachment_lure_needs_an_attachment_and_a_pretext_with_a_trick() -> None:
+    import base64
+
+    def with_pdf(subject: str, body: str, sender: str, name: str = "fatura.pdf") -> bytes:
+        return (f"From: {sender}\nTo: ken@example.net\nSubject: {subject}\nMessage-ID: <a1@example.com>\n"
+                "Date: Tue, 22 Mar 2022 18:02:00 +0900\nMIME-Version: 1.0\n"
+                'Content-Type: multipart/mixed; boundary="b1"\n\n--b1\nContent-Type: text/plain; charset=utf-8\n\n'
+                f"{body}\n--b1\nContent-Type: application/pdf; name=\"{name}\"\n"
+                f"Content-Disposition: attachment; filename=\"{name}\"\nContent-Transfer-Encoding: base64\n\n"
+                ).encode() + base64.b64encode(b"%PDF-1.4\n") + b"\n--b1--\n"
+
+    lure = with_pdf("Re: Sua fatura chegou",
+                    "A sua fatura acaba de chegar, basta abrir o documento anexado. Vencimento: 08/12.",
+                    "Conta Digital <sua.conta.digital88@outlook.com>")
+    found = {f.id for f in analyze(lure, enrich=False).findings}
+    assert {"ATTACHMENT_OPEN_LURE", "ATTACHMENT_LURE_WITH_ASK"} <= found
+    invoice = with_pdf("Invoice 2022-031", "Hello Ken, your invoice is attached; please read attached for more "
+                       "information about the payment terms.", "Billing <billing@acme-tools.example>")
+    found = {f.id for f in analyze(invoice, enrich=False).findings}
+    assert "ATTACHMENT_LURE_WITH_ASK" not in found, "a company's own invoice, no trick"

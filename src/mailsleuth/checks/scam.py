@@ -19,7 +19,7 @@ from ..domains import registrable_domain
 from ..evidence import Evidence
 from ..lists import in_list
 from ..models import CLICKABLE, Link
-from ..normalize import fold
+from ..normalize import INVISIBLE_RE, fold
 from ..scam_lexicon import FormHost, LureHit, find_lures, form_hosts, lexicons, word_view
 from . import Hit, check
 
@@ -326,6 +326,31 @@ def write_to_other_address(ev: Evidence) -> Hit | None:
     return None
 
 
+# "mailto:name@host" in text or markup; bounded runs, one pass over a bounded prefix
+_MAILTO_RE = re.compile(r"mailto:\s{0,3}([a-z0-9._%+-]{1,64}@[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){1,5})")
+
+
+@check("MAILTO_TO_FREEMAIL", "content")
+def mailto_to_freemail(ev: Evidence) -> Hit | None:
+    """A button or link of the mail opens a new mail to a free-mail address that is not the
+    sender's ("Report the user" -> ``mailto:someone@gmail.com?subject=...``): the fake account
+    alert that harvests replies, with no web link for a filter to judge. Companies take reports
+    on their own domain. Weak alone (people link their own free-mail address); with an account,
+    log-in or mailbox pretext it is MAILTO_FREEMAIL_WITH_ASK. List mail and delivery reports are
+    left alone."""
+    if ev.is_delivery_report or _real_list(ev):
+        return None
+    texts = [ev.text[:CONTACT_SCAN], *(h[:CONTACT_SCAN] for h in ev.message.html_parts[:3])]
+    for text in texts:
+        for m in itertools.islice(_MAILTO_RE.finditer(text.lower()), MAX_ADDRESSES):
+            address = m.group(1).rstrip(".")
+            domain = address.rsplit("@", 1)[1]
+            if not in_list("free_email_providers", registrable_domain(domain)) or not _other_domain(address, ev):
+                continue
+            return Hit(evidence=[f"mailto: {address}"], params={"address": address})
+    return None
+
+
 OPENER_MAX_TEXT = 600  # characters: a first-contact opener is a few lines
 
 
@@ -475,6 +500,52 @@ def encrypted_attachment_password(ev: Evidence) -> Hit | None:
         return Hit(evidence=[f"attachment: {part.filename}", f"encrypted: {'yes' if locked else 'unknown'}",
                              f"phrase: {given[0].phrase}"],
                    params={"name": part.filename or ""}, confidence=1.0 if locked else 0.7)
+    return None
+
+
+MAX_ATTACHMENTS = 50  # attachments looked at; a mail with more is no lure built around one file
+
+
+def _documents(ev: Evidence) -> list[str]:
+    """Names of the attached files that are not pictures (pictures are logos and signatures)."""
+    return [p.filename for p in ev.message.parts[:MAX_ATTACHMENTS * 4]
+            if p.filename and not p.content_type.startswith("image/")][:MAX_ATTACHMENTS]
+
+
+@check("ATTACHMENT_OPEN_LURE", "content")
+def attachment_open_lure(ev: Evidence) -> Hit | None:
+    """The mail says that the invoice, the account notice or the court paper is in the attached
+    file and asks the reader to open it ("Please read attached for more information", "abrir o
+    documento anexado"), and it does carry a document. The file is the payload (a link inside
+    a PDF, a script in an HTML page), and the mail body stays bland so filters find nothing.
+    Real mail says "see attached" too, so this is weak alone; next to a payment, account or fine
+    pretext and a trick (ATTACHMENT_LURE_WITH_ASK) it is the attachment lure. List mail and
+    delivery reports are left alone."""
+    if ev.is_delivery_report or _real_list(ev):
+        return None
+    documents = _documents(ev)
+    if not documents:
+        return None
+    hit = _lure_hit(ev, "attachment_open")
+    if hit is None:
+        return None
+    hit.evidence.append(f"attachment: {documents[0]}")
+    return hit
+
+
+@check("ATTACHMENT_NAME_DISGUISED", "structure")
+def attachment_name_disguised(ev: Evidence) -> Hit | None:
+    """An attached file's name holds invisible or right-to-left control characters
+    (``review\u034f\u034f.pdf``, ``invoice\u202efdp.exe``): they hide the real extension from the
+    reader or make every copy of the campaign look different to a filter. Software that names
+    files has no reason to write them."""
+    for name in _documents(ev):
+        hidden = INVISIBLE_RE.findall(name[:1000])
+        if hidden:
+            codes = " ".join(sorted({f"U+{ord(c):04X}" for c in hidden}))
+            shown = INVISIBLE_RE.sub("\N{WHITE SQUARE}", name[:200])
+            return Hit(evidence=[f"attachment: {shown}", f"hidden characters: {codes}"],
+                       params={"name": shown, "codes": codes})
     return None
 
 
