@@ -573,3 +573,27 @@ def test_vivo_names(idx: BrandIndex, text: str) -> None:
 @pytest.mark.parametrize("text", ["Estou vivo e bem", "Vivo en Madrid", "Vivo X100 review"])
 def test_vivo_word_is_no_brand_in_body_text(idx: BrandIndex, text: str) -> None:
     assert "vivo" not in _ids(idx.find(text))
+
+
+def test_a_mail_service_writing_as_itself_is_not_impersonation() -> None:
+    """Proton's notices come from its mail domain (proton.me), which is also where its users have
+    their addresses: a host below it is the service's own, the domain itself with a personal local
+    part is anybody's, and its pages on proton.me are the brand's, not a suspicious TLD."""
+    import mailsleuth
+
+    def ids(from_: str, body: str) -> tuple[str, set[str]]:
+        data = (f"From: {from_}\nTo: a@example.net\nSubject: New sign-in to your Proton Account\n"
+                f"Content-Type: text/plain\n\n{body}\n").encode()
+        report = mailsleuth.analyze(data)
+        return report.verdict, {f.id for f in report.findings}
+
+    verdict, found = ids("Proton <notify@notify.proton.me>", "We noticed a new sign-in. https://account.proton.me/")
+    assert verdict == "clean"
+    assert not found & {"DISPLAY_NAME_BRAND_MISMATCH", "FREEMAIL_CLAIMS_COMPANY", "LINK_SUSPICIOUS_TLD",
+                        "BRAND_CLAIM_FOREIGN_LINKS"}
+    verdict, found = ids("Proton Support <proton.security.team@proton.me>",
+                         "Verify your account now or it will be suspended: https://proton-verify.top/login")
+    assert verdict == "phishing" and "DISPLAY_NAME_BRAND_MISMATCH" in found
+    # a Microsoft 365 tenant's default domain is the customer's, not Microsoft's
+    verdict, found = ids("Microsoft Support <it@contoso7.onmicrosoft.com>", "Your mailbox is full. https://x.example/")
+    assert "DISPLAY_NAME_BRAND_MISMATCH" in found

@@ -683,6 +683,11 @@ class BrandIndex:
     def is_official(self, brand: Brand, registrable_domain: str) -> bool:
         return any(b.id == brand.id for b in self._lookup(registrable_domain, self._official))
 
+    def is_brand_domain(self, registrable_domain: str) -> bool:
+        """Some brand runs this domain, officially or as its free-mail service (proton.me, gmail.com):
+        its web pages live there, whatever its top-level domain."""
+        return _ascii_host(registrable_domain) in self._own
+
 
 def _shown(text: str) -> str:
     """``text`` folded as :func:`fold` does but keeping case and kana, to show a match as written."""

@@ -33,7 +33,9 @@ def render(report: Report, console: Console, lang: str = "en", path: str | None 
     head.append(f" {_LABEL[lang][report.verdict]} ", style=_STYLE[report.verdict])
     head.append(f"  {h['score']} {report.score:g}")
     if report.brand:
-        role = f" ({h['impersonated']})" if report.brand.role == "impersonated" else ""
+        # "impersonated" only where the verdict says so: a clean mail that names a brand imitates nobody
+        shown = report.brand.role == "impersonated" and report.verdict in ("phishing", "spam")
+        role = f" ({h['impersonated']})" if shown else ""
         head.append(f"  {h['brand']}: {report.brand.name}{role}", style="bold")
     console.print(head)
     if path:

@@ -11,7 +11,7 @@ from ..lists import in_list, tld_is_suspicious
 from ..lookalike import find_lookalike
 from ..models import CLICKABLE, Link
 from . import Hit, check
-from .sender import official_list
+from .sender import brand_owns, official_list
 
 # Link text that is itself an address: "https://www.amazon.co.jp/", "www.paypal.com/signin".
 _URL_TEXT_RE = re.compile(r"(?i)(?:https?://)?((?:[a-z0-9-]+\.)+[a-z]{2,})(?::\d+)?(?:[/?#]\S*)?")
@@ -131,7 +131,8 @@ def link_shortener(ev: Evidence) -> Hit | None:
 
 @check("LINK_SUSPICIOUS_TLD", "links")
 def link_suspicious_tld(ev: Evidence) -> Hit | None:
-    hosts = sorted({link.host for link in clickable(ev) if tld_is_suspicious(link.host)})
+    hosts = sorted({link.host for link in clickable(ev) if tld_is_suspicious(link.host)
+                    and not ev.brand_index.is_brand_domain(link.registrable_domain)})  # proton.me is Proton's
     if not hosts:
         return None
     return Hit(evidence=[f"host: {h}" for h in hosts[:5]], params={"hosts": ", ".join(hosts[:3])})
@@ -148,10 +149,11 @@ def brand_claim_foreign_links(ev: Evidence) -> Hit | None:
     confidence = 0.5 if claims[0].weak else 1.0
     if not brand.official_domains:
         return None
-    if ev.from_addr and ev.brand_index.is_official(brand, ev.from_addr.registrable_domain):
+    if ev.from_addr and brand_owns(ev, brand, ev.from_addr):
         return None  # the brand's own mail may route links through its mail provider
-    if any(ev.brand_index.is_official(brand, link.registrable_domain) for link in links):
-        return None
+    if any(ev.brand_index.is_official(brand, link.registrable_domain)
+           or link.registrable_domain in brand.free_mail_domains for link in links):
+        return None  # a mail provider's pages live on its mail domain (account.proton.me)
     foreign = sorted({link.registrable_domain or link.host for link in links})
     return Hit(evidence=[f"brand: {brand.name}", *(f"link domain: {d}" for d in foreign[:5])],
                params={"brand": brand.name, "domains": ", ".join(foreign[:3]),

@@ -39,6 +39,10 @@ def brand_owns(ev: Evidence, brand: Brand, sender: Address) -> bool:
         return True
     local = sender.address.split("@", 1)[0]
     owned = (*brand.free_mail_domains, *brand.shared_domains)
+    if sender.registrable_domain in brand.free_mail_domains and sender.domain != sender.registrable_domain:
+        # notify.proton.me: a mail service's users get addresses at its domain itself, never below it
+        # (unlike shared domains, whose subdomains are the customers': tenant.onmicrosoft.com)
+        return True
     return local in SYSTEM_LOCALPARTS and sender.registrable_domain in owned
 
 
@@ -223,6 +227,8 @@ def freemail_claims_company(ev: Evidence) -> Hit | None:
         return None
     if sender.address.split("@", 1)[0] in SYSTEM_LOCALPARTS:
         return None  # postmaster@ of a free-mail provider is the provider itself
+    if ev.brands_in_name and brand_owns(ev, ev.brands_in_name[0].brand, sender):
+        return None  # the provider writing as itself (Proton <notify@notify.proton.me>)
     claim = ev.brands_in_name[0].brand.name if ev.brands_in_name else ""
     if not claim:
         m = _COMPANY_RE.search(sender.display_name_raw)
