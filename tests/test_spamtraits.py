@@ -81,3 +81,15 @@ def test_form_field_patterns() -> None:
         _GREETING_LINK_RE.search(text[:20_000])
         list(_ARROW_LINK_RE.finditer(text[:20_000]))
     assert time.perf_counter() - start < 2.0
+
+
+def test_a_brand_linking_to_its_other_domains_is_related() -> None:
+    """microsoft.com mail that links to account.live.com links to its own brand."""
+    import mailsleuth
+
+    data = (b"From: Microsoft account team <account-security-noreply@accountprotection.microsoft.com>\n"
+            b"To: a@example.net\nSubject: Microsoft account security info\nContent-Type: text/plain\n\n"
+            b"Review recent activity: https://account.live.com/activity\n")
+    assert "SENDER_UNRELATED_TO_LINKS" not in {f.id for f in mailsleuth.analyze(data).findings}
+    other = data.replace(b"https://account.live.com/activity", b"https://review-activity.example-host.net/")
+    assert "SENDER_UNRELATED_TO_LINKS" in {f.id for f in mailsleuth.analyze(other).findings}

@@ -337,6 +337,10 @@ def sender_unrelated_to_links(ev: Evidence) -> Hit | None:
     label = _brand_label(own)
     if own in domains or any(label in link.host for link in ev.links[:200] if len(label) >= 3):
         return None
+    brand = ev.brand_index.by_domain(own)
+    if brand is not None and any(ev.brand_index.is_official(brand, d) or d in brand.free_mail_domains
+                                 for d in domains):
+        return None  # microsoft.com linking to account.live.com: one brand's domains
     shown = sorted(domains)[:4]
     return Hit(evidence=[f"sender domain: {own}", f"link domains: {', '.join(shown)}"],
                params={"domain": own, "links": ", ".join(shown), "count": str(len(domains))})
