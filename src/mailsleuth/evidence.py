@@ -87,6 +87,19 @@ class Evidence:
         quotes the mail it returns, so checks on the sender and on the wording leave it alone."""
         return (self.message.get("Content-Type") or "").lower().startswith("multipart/report")
 
+    @cached_property
+    def from_mail_system(self) -> bool:
+        """A delivery report, or mail from a mail system's own address (mailer-daemon@, postmaster@):
+        it speaks for no sender of its own, so checks on the sender and the wording leave it alone."""
+        sender = self.header_from.address.lower() if self.header_from else ""
+        return self.is_delivery_report or sender.startswith(("mailer-daemon", "postmaster"))
+
+    @cached_property
+    def has_list_headers(self) -> bool:
+        """List mail, or mail that names a list the reader is on (``List-Unsubscribe``, ``List-Id``), as
+        newsletters do: a list the reader joined says so in its headers."""
+        return self.list_info is not None or bool(self.message.get("List-Unsubscribe") or self.message.get("List-Id"))
+
     @property
     def origin(self) -> Hop | None:
         return self.hops[self.origin_index] if self.origin_index is not None else None

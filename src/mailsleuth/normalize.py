@@ -38,8 +38,10 @@ def _mark_class() -> str:
 
 
 MARKS = _mark_class()
-# Latin letters (ASCII, Latin-1, Extended-A/B, Extended Additional) and digits a mark may sit on.
-LATIN_BASE = "0-9A-Za-z\u00c0-\u024f\u1e00-\u1eff"
+# Latin letters (ASCII, Latin-1, Extended-A/B, Extended Additional), and with digits the characters a
+# mark may sit on.
+LATIN_LETTERS = "A-Za-z\u00c0-\u024f\u1e00-\u1eff"
+LATIN_BASE = "0-9" + LATIN_LETTERS
 # A run of combining marks right after a Latin letter or digit. Where a mark composes with its
 # letter (e + U+0301), NFKC has already made one character of them, so what is left here is a
 # mark no Latin spelling needs.

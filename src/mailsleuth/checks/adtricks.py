@@ -25,8 +25,8 @@ _SYSTEM_NAMES = ("mailer-daemon", "postmaster", "mail delivery", "mail administr
 
 
 def _system_mail(ev: Evidence) -> bool:
-    """A delivery report or other mail of a mail system (whose From may carry no address)."""
-    if ev.is_delivery_report:
+    """Mail of a mail system, also when its From carries no address but names the system."""
+    if ev.from_mail_system:
         return True
     sender = ev.header_from
     who = f"{sender.display_name} {sender.address}".lower() if sender else (ev.message.get("From") or "")[:200].lower()
@@ -328,7 +328,7 @@ def sender_unrelated_to_links(ev: Evidence) -> Hit | None:
     sender = ev.from_addr
     if sender is None or not sender.registrable_domain or ev.is_delivery_report:
         return None
-    if ev.list_info is not None or ev.message.get("List-Unsubscribe") or ev.message.get("List-Id"):
+    if ev.has_list_headers:
         return None
     domains = {link.registrable_domain for link in ev.links[:200] if link.registrable_domain}
     if not domains:

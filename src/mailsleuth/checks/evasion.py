@@ -17,7 +17,7 @@ from ..domains import registrable_domain
 from ..evidence import Evidence
 from ..mime import parse_addresses
 from ..models import Link
-from ..normalize import INVISIBLE_RE, MARKS
+from ..normalize import INVISIBLE_RE, LATIN_LETTERS, MARKS
 from . import Hit, check
 from .links import clickable
 
@@ -214,9 +214,9 @@ def from_header_mangled(ev: Evidence) -> Hit | None:
 # accent that a language uses sits inside its letter (é), so a mark still standing alone on a Latin
 # letter was put there on purpose. Marks of the classic accent range (U+0300-U+0333) count from two
 # on; overlays (U+0334-U+0338, strike-through) and marks of other scripts (Syriac, Hebrew ...) from one.
-_LETTER_MARKS_RE = re.compile(f"(?<=[A-Za-z\u00c0-\u024f\u1e00-\u1eff])[{MARKS}]+")
+_LETTER_MARKS_RE = re.compile(f"(?<=[{LATIN_LETTERS}])[{MARKS}]+")
 _ACCENT_RE = re.compile("[\u0300-\u0333]")
-_MARKED_WORD_RE = re.compile(f"[A-Za-z\u00c0-\u024f\u1e00-\u1eff{MARKS}]{{1,40}}")
+_MARKED_WORD_RE = re.compile(f"[{LATIN_LETTERS}{MARKS}]{{1,40}}")
 _MARK_SCAN = 300  # characters of a subject or display name read
 
 

@@ -30,18 +30,13 @@ _GREETING_LINK_RE = re.compile(
 _ARROW_LINK_RE = re.compile(r"[^\s>][ \t]{1,4}(?:>>|»|→|➡|👉|⇒|►|▶)[\ufe0f ]{0,6}(https?://([^/\s<>\"?#:]{1,255})[^\s<>\"]{0,200})")
 
 
-def _system_mail(ev: Evidence) -> bool:
-    sender = ev.from_addr.address.lower() if ev.from_addr else ""
-    return ev.is_delivery_report or sender.startswith(("mailer-daemon", "postmaster"))
-
-
 @check("GREETING_HOLDS_LINK", "content")
 def greeting_holds_link(ev: Evidence) -> Hit | None:
     """The greeting's name slot holds a link instead of a name (``Hi ✅ +$1,733 ➡️ https://...``):
     a spammer typed the pitch into the name field of a site's sign-up or "send to a friend" form,
     and the site's own template mailed it out under the site's name. A greeting names a person
     before anything else; no mail program puts a link there."""
-    if _system_mail(ev):
+    if ev.from_mail_system:
         return None
     m = _GREETING_LINK_RE.search(ev.text[:MAX_SCAN])
     if m is None:
@@ -57,7 +52,7 @@ def arrow_to_foreign_link(ev: Evidence) -> Hit | None:
     (``FREE BTC >> https://forms...``, ``👉 https://...``): the call to action of a pitch typed
     into a chat widget or form that a site then mailed out. A sender pointing at its own pages
     links them under words; an arrow at a stranger's bare address is someone else's ad."""
-    if _system_mail(ev):
+    if ev.from_mail_system:
         return None
     own = ev.from_addr.registrable_domain if ev.from_addr else ""
     for m in _ARROW_LINK_RE.finditer(ev.text[:MAX_SCAN]):

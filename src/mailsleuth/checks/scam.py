@@ -81,27 +81,34 @@ _WON_RE = re.compile(
 WON_SCAN = 3000  # characters of folded text (after the subject) searched for "you have ... won"
 
 
+def _sentence(ev: Evidence, pattern: re.Pattern[str]) -> tuple[re.Match[str] | None, int]:
+    """Where ``pattern`` (a lure said in a sentence, not a listed phrase) matches, and how many
+    phrases that counts for: two in the subject, one in the opening ``WON_SCAN`` of the text."""
+    m = pattern.search(ev.subject[:300])
+    if m is not None:
+        return m, 2
+    m = pattern.search(ev.text_folded[:WON_SCAN])
+    return m, 1 if m is not None else 0
+
+
 @check("SCAM_PRIZE_LURE", "content")
 def scam_prize_lure(ev: Evidence) -> Hit | None:
     """The reader has won or been chosen for a prize, a gift card or a reward, or holds points
     about to expire - the opening of survey, gift-card and points-redemption scams. "You have
     ... won" in the subject counts as two phrases, in the opening of the text as one."""
     hit = _lure_hit(ev, "prize", least=1)
-    m_subject = _WON_RE.search(ev.subject[:300])
-    m_body = _WON_RE.search(ev.text_folded[:WON_SCAN]) if m_subject is None else None
+    won, extra = _sentence(ev, _WON_RE)
     found = lures(ev).get("prize", [])
-    if m_body is not None:  # "you have won" is a listed phrase already: count the sentence once
-        said = word_view(fold(m_body.group(0)))
+    if won is not None and extra == 1:  # "you have won" is a listed phrase already: count the sentence once
+        said = word_view(fold(won.group(0)))
         if any(f" {h.phrase} " in said for h in found):
-            m_body = None
-    extra = 2 if m_subject else (1 if m_body else 0)
+            won, extra = None, 0
     if hit is None and not extra:
         return None
     in_subject = {h.phrase for h in _subject_lures(ev, "prize")}
     count = len(found) + len(in_subject) + extra
     if count < 2:
         return None
-    won = m_subject or m_body
     said_won = won.group(0)[:80] if won is not None else ""
     evidence = [f"won: {said_won}"] if said_won else []
     params = hit.params if hit else {"phrases": said_won, "phrases_en": said_won, "count": "1"}
@@ -124,9 +131,7 @@ def scam_money_lure(ev: Evidence) -> Hit | None:
     money", "extra income") are how money-making ads are worded too, so they add to the count
     only once a phrase or balance that names the fraud's vehicle is there."""
     hit = _lure_hit(ev, "money", least=1)
-    m_subject = _PLUS_BALANCE_RE.search(ev.subject[:300])
-    m_body = _PLUS_BALANCE_RE.search(ev.text_folded[:WON_SCAN]) if m_subject is None else None
-    extra = 2 if m_subject else (1 if m_body else 0)
+    won, extra = _sentence(ev, _PLUS_BALANCE_RE)
     found = lures(ev).get("money", [])
     in_subject = {h.phrase for h in _subject_lures(ev, "money")}
     if not found and not extra:
@@ -135,7 +140,6 @@ def scam_money_lure(ev: Evidence) -> Hit | None:
     count = len(found) + len(in_subject) + extra + len(general) + len(_subject_lures(ev, "earnings"))
     if count < 2:
         return None
-    won = m_subject or m_body
     said = won.group(0).strip() if won is not None else ""
     params = hit.params if hit else {"phrases": said, "phrases_en": said, "count": "1"}
     return Hit(evidence=[*([f"balance: {said}"] if said else []), *(hit.evidence if hit else []),
@@ -795,7 +799,7 @@ def bulk_footer_without_list(ev: Evidence) -> Hit | None:
     """The mail carries the footer of unsolicited bulk mail ("to be removed from our list ...",
     "this is not spam") but no list headers: a list the reader joined names itself in
     ``List-Unsubscribe`` or ``List-Id``; a list bought or scraped tells the reader how to get off it."""
-    if ev.list_info is not None or ev.message.get("List-Unsubscribe") or ev.message.get("List-Id"):
+    if ev.has_list_headers:
         return None
     found = lures(ev).get("bulk_footer", [])
     if not found:

@@ -70,17 +70,12 @@ def recipient_tlds(ev: Evidence) -> set[str]:
     return tlds
 
 
-def _bounce(ev: Evidence) -> bool:
-    sender = ev.header_from.address.lower() if ev.header_from else ""
-    return ev.is_delivery_report or sender.startswith(("mailer-daemon", "postmaster"))
-
-
 @check("BODY_FAR_SCRIPT", "content")
 def body_far_script(ev: Evidence) -> Hit | None:
     """The mail is written in Chinese, Korean or Thai but goes to addresses in no country that
     reads it (``.org``, ``.ie``, ``.com``): a mass mailer's list, not a correspondent. Japanese
     (kana) is never far, and Han text is near to ``.jp`` readers; delivery reports are left alone."""
-    if _bounce(ev):
+    if ev.from_mail_system:
         return None
     counts = script_counts(ev.subject[:300] + "\n" + ev.text[:MAX_SCAN])
     if counts.get("kana", 0) * 20 > counts.get("han", 0):
@@ -245,7 +240,7 @@ def template_unfilled(ev: Evidence) -> Hit | None:
     title}``. A newsletter a reader subscribed to greets them by the name it holds; a template
     sent out raw was mailed in bulk to addresses nobody looked at. Fields in quoted lines (a
     discussion of mail software) are left alone."""
-    if _bounce(ev):
+    if ev.from_mail_system:
         return None
     name = ev.from_addr.display_name_raw[:300] if ev.from_addr else ""
     found = unfilled_fields(ev.subject_raw[:300] + "\n" + name + "\n" + ev.text[:MAX_SCAN])
@@ -260,11 +255,9 @@ def template_unfilled(ev: Evidence) -> Hit | None:
 _REPLY_PREFIX_RE = re.compile(r"(?i)^\s*(?:re|res|aw|sv|vs|antw|odp|rif|r)\s*(?:\[\d{1,3}\])?\s*:")
 
 
-_LIST_HEADERS = ("List-Id", "List-Unsubscribe", "List-Post", "Mailing-List", "X-Mailing-List", "X-BeenThere")
-
-
 def _list_mail(ev: Evidence) -> bool:
-    return ev.list_info is not None or any(ev.message.get(h) for h in _LIST_HEADERS)
+    """List mail, also from list software that writes only its own header (ezmlm's Mailing-List)."""
+    return ev.has_list_headers or bool(ev.message.get("Mailing-List") or ev.message.get("X-Mailing-List"))
 
 
 @check("FAKE_REPLY_SUBJECT", "content")
@@ -273,7 +266,7 @@ def fake_reply_subject(ev: Evidence) -> Hit | None:
     programs set both when one answers; a mass mailer writes "Re:" so the mail looks like part
     of a talk the reader already had (``Re: [Payment Decline] ...``, ``Re:Bitcoin details``).
     Delivery reports and mail that quotes its own forward are left alone."""
-    if _bounce(ev) or ev.inline_forward is not None or _list_mail(ev):
+    if ev.from_mail_system or ev.inline_forward is not None or _list_mail(ev):
         return None  # a list (or its archive) may drop the threading headers of a real reply
     subject = ev.subject_raw[:300]
     if not _REPLY_PREFIX_RE.match(subject):
@@ -295,7 +288,7 @@ def sender_tenant_default_domain(ev: Evidence) -> Hit | None:
     (``x.onmicrosoft.com``): a company mails the world from its own domain; a tenant opened the
     same day for one run of mail never gets one. Weak alone - small tenants forget to add theirs."""
     sender = ev.from_addr
-    if sender is None or _bounce(ev):
+    if sender is None or ev.from_mail_system:
         return None
     domain = sender.address[:400].rpartition("@")[2].lower().rstrip(".")
     suffix = next((s for s in _TENANT_SUFFIXES if domain.endswith(s)), "")
